@@ -1,0 +1,355 @@
+"""Source text to a program of decoded instructions, plus every finding at once.
+
+Broken code is not an exceptional condition here: `assemble` always returns an `Assembly` that
+holds what could be read and a finding for each line that could not. Only an `Assembly` without
+errors may be run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .findings import Finding, Related, Severity, Span
+from .lexer import IDENTIFIER, SIMPLE_OR_OTHER_LINES, Kind, Line, Token, lex_line, split_lines
+from .opcodes import JUMPS, OPCODES, Opcode, Operand
+
+Value = int | str
+
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
+
+_INT_DIGITS = (("0x", 16, "0123456789abcdefABCDEF"), ("0X", 16, "0123456789abcdefABCDEF"),
+               ("0b", 2, "01"), ("0B", 2, "01"))
+
+
+class Instruction(NamedTuple):
+    """One decoded instruction. `arg` is the operand's value: an int or str, a label name for
+    jumps, a memory name for LOAD/STORE, None when there is none."""
+
+    op: str
+    arg: Value | None
+    line: int
+    col: int
+    end: int
+    arg_col: int = -1
+
+    @property
+    def span(self) -> Span:
+        return Span(self.line, self.col, self.end)
+
+    @property
+    def arg_span(self) -> Span | None:
+        return None if self.arg_col < 0 else Span(self.line, self.arg_col, self.end)
+
+
+@dataclass(frozen=True)
+class Program:
+    """Instructions in source order. `labels` maps a label to the index of the instruction it
+    marks; a label after the last instruction maps to len(code), where running ends."""
+
+    code: tuple[Instruction, ...]
+    labels: dict[str, int]
+    label_spans: dict[str, Span]
+
+    def target(self, index: int) -> int:
+        """The instruction index a jump at `index` goes to."""
+        label = self.code[index].arg
+        assert isinstance(label, str)
+        return self.labels[label]
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """The result of assembling: the program, the source lines and every finding."""
+
+    program: Program
+    texts: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.is_error for f in self.findings)
+
+
+def assemble(source: str | bytes) -> Assembly:
+    """Assemble a whole file. Never raises on any input.
+
+    Most lines have a simple shape that one scan of the whole text reads (`_simple_instruction`
+    accepts them when they are certainly valid); only the others go through the lexer's careful
+    path, which is also the one that explains errors. This keeps re-assembly on every keystroke
+    cheap: the editor does it on every change.
+    """
+    builder = _Builder()
+    text = _text_or_none(source)
+    if text is None:
+        for number, line_text, bad_encoding in split_lines(source):
+            builder.texts.append(line_text)
+            builder.careful_line(number, line_text, bad_encoding)
+    else:
+        texts = text.split("\n")
+        for number, groups in enumerate(SIMPLE_OR_OTHER_LINES.findall(text)):
+            if groups[7] or not builder.simple_line(number, groups):
+                builder.careful_line(number, texts[number], None)
+    return builder.finish(texts if text is not None else None)
+
+
+def _text_or_none(source: str | bytes) -> str | None:
+    """The text without its BOM, or None when bytes are not valid UTF-8 (then each line is
+    decoded on its own so the error lands on its line)."""
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return source.removeprefix("\ufeff")
+
+
+class _Builder:
+    """Collects instructions, labels and findings line by line."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.findings: list[Finding] = []
+        self.code: list[Instruction] = []
+        self.labels: dict[str, int] = {}
+        self.label_spans: dict[str, Span] = {}
+
+    def simple_line(self, number: int, groups: tuple[str, ...]) -> bool:
+        """Take a line of the simple shape when it is certainly valid; False sends it to the
+        careful path, which decides and explains any error."""
+        indent, label, blank, word, gap, operand, _, _ = groups
+        if word:
+            accepts = _SIMPLE_ACCEPTS.get(word.upper())
+            if accepts is None:
+                return False
+            col = len(indent) + (len(label) + 1 if label else 0) + len(blank)
+            value = _simple_operand(accepts, operand)
+            if value is _INVALID:
+                return False
+            arg_col = col + len(word) + len(gap) if operand else -1
+            end = arg_col + len(operand) if operand else col + len(word)
+            self.code.append(Instruction(accepts.name, value, number, col, end, arg_col))
+        if label:
+            self.define_label(label, Span(number, len(indent), len(indent) + len(label)),
+                              len(self.code) - (1 if word else 0))
+        return True
+
+    def careful_line(self, number: int, text: str, bad_encoding: Finding | None) -> None:
+        text = text.removesuffix("\r")
+        line = lex_line(number, text)
+        if bad_encoding is not None:
+            line.findings.append(bad_encoding)
+        if line.label is not None:
+            self.define_label(line.label.text, line.label.span(number), len(self.code))
+        instruction = _instruction(line)
+        if instruction is not None and not line.findings:
+            self.code.append(instruction)
+        self.findings.extend(line.findings)
+
+    def define_label(self, name: str, span: Span, index: int) -> None:
+        first = self.label_spans.get(name)
+        if first is not None:
+            self.findings.append(Finding(
+                "E110", Severity.ERROR,
+                f"duplicate label '{name}' (first defined on line {first.line + 1})", span,
+                related=(Related(first, f"'{name}' is first defined here"),)))
+            return
+        self.labels[name] = index
+        self.label_spans[name] = span
+
+    def finish(self, texts: list[str] | None) -> Assembly:
+        """The assembly; `texts` are the source lines when the scan did not collect them."""
+        self.findings.extend(_undefined_labels(self.code, self.labels))
+        self.findings.sort(key=lambda f: (f.span.line, f.span.col))
+        program = Program(tuple(self.code), self.labels, self.label_spans)
+        lines = self.texts if texts is None else [t.removesuffix("\r") for t in texts]
+        return Assembly(program, tuple(lines), tuple(self.findings))
+
+
+class _Accepts(NamedTuple):
+    """Which operand shapes an opcode takes, precomputed so the simple path stays cheap."""
+
+    name: str
+    nothing: bool
+    integer: bool
+    string: bool
+    identifier: bool
+
+
+_SIMPLE_ACCEPTS = {
+    name: _Accepts(
+        name,
+        op.operand in (Operand.NONE, Operand.OPTIONAL_TEXT),
+        op.operand is Operand.VALUE,
+        op.operand in (Operand.VALUE, Operand.NAME, Operand.TEXT, Operand.OPTIONAL_TEXT),
+        op.operand in (Operand.LABEL, Operand.NAME),
+    )
+    for name, op in OPCODES.items()
+}
+
+
+_INVALID = object()
+
+
+def _simple_operand(accepts: _Accepts, operand: str) -> object:
+    """The value of a simple operand, or _INVALID when the opcode does not take it as written."""
+    if not operand:
+        return None if accepts.nothing else _INVALID
+    first = operand[0]
+    if first == "#":
+        value = int(operand[1:])
+        return value if accepts.integer and INT_MIN <= value <= INT_MAX else _INVALID
+    if first in "\"'":
+        return operand[1:-1] if accepts.string else _INVALID
+    return operand if accepts.identifier else _INVALID
+
+
+def _instruction(line: Line) -> Instruction | None:
+    """Decode the opcode and operand of a lexed line; record any problem on the line."""
+    if not line.tokens:
+        return None
+    head, *operands = line.tokens
+    opcode = _opcode(line, head)
+    if opcode is None:
+        return None
+    if len(operands) > 1:
+        extra = operands[1]
+        line.findings.append(Finding(
+            "E103", Severity.ERROR, f"unexpected '{extra.text}': {opcode.name} takes "
+            f"{'one operand' if opcode.takes_operand else 'no operand'}",
+            Span(line.number, extra.col, operands[-1].end)))
+        return None
+    operand = operands[0] if operands else None
+    if operand is None:
+        return _without_operand(line, head, opcode)
+    arg = _operand_value(line, opcode, operand)
+    if arg is None:
+        return None
+    return Instruction(opcode.name, arg, line.number, head.col, operand.end, operand.col)
+
+
+def _opcode(line: Line, head: Token) -> Opcode | None:
+    if head.kind is Kind.WORD and head.text.isascii():
+        opcode = OPCODES.get(head.text.upper())
+        if opcode is not None:
+            return opcode
+    span = head.span(line.number)
+    if head.kind is Kind.WORD and head.text.endswith(":") and line.label is not None:
+        message = "only one label per line: move this one to a line of its own"
+        line.findings.append(Finding("E111", Severity.ERROR, message, span))
+        return None
+    message = f"unknown opcode '{head.text}'"
+    if head.kind is Kind.STRING:
+        message = f"expected an opcode before the string {head.text}"
+    elif suggestion := _closest(head.text.upper(), OPCODES):
+        message += f" (did you mean {suggestion}?)"
+    line.findings.append(Finding("E101", Severity.ERROR, message, span))
+    return None
+
+
+def _without_operand(line: Line, head: Token, opcode: Opcode) -> Instruction | None:
+    if opcode.operand in (Operand.NONE, Operand.OPTIONAL_TEXT):
+        return Instruction(opcode.name, None, line.number, head.col, head.end)
+    line.findings.append(Finding(
+        "E102", Severity.ERROR, f"{opcode.name} needs an operand: {_wanted(opcode.operand)}",
+        head.span(line.number)))
+    return None
+
+
+_ACCEPTED = {
+    Operand.NONE: (),
+    Operand.VALUE: ("integer", "string"),
+    Operand.LABEL: ("identifier",),
+    Operand.NAME: ("identifier", "string"),
+    Operand.TEXT: ("string",),
+    Operand.OPTIONAL_TEXT: ("string",),
+}
+
+
+def _operand_value(line: Line, opcode: Opcode, token: Token) -> Value | None:
+    """The operand's value if its kind suits the opcode, else None with a finding."""
+    kind = _operand_kind(token)
+    span = token.span(line.number)
+    if kind not in _ACCEPTED[opcode.operand]:
+        if opcode.operand is Operand.NONE:
+            message = f"{opcode.name} takes no operand"
+            line.findings.append(Finding("E103", Severity.ERROR, message, span))
+        else:
+            message = f"{opcode.name} needs {_wanted(opcode.operand)}, not {_describe(kind)}"
+            line.findings.append(Finding("E104", Severity.ERROR, message, span))
+        return None
+    if kind == "integer":
+        return _integer(line, token)
+    return token.value
+
+
+def _operand_kind(token: Token) -> str:
+    if token.kind is Kind.STRING:
+        return "string"
+    if token.text.startswith("#"):
+        return "integer"
+    if IDENTIFIER.fullmatch(token.text):
+        return "identifier"
+    return "other"
+
+
+def _describe(kind: str) -> str:
+    return {"integer": "an integer", "string": "a string", "identifier": "a name"}.get(
+        kind, "this text")
+
+
+def _wanted(operand: Operand) -> str:
+    return {
+        Operand.VALUE: "an integer (#42) or a string (\"text\")",
+        Operand.LABEL: "a label",
+        Operand.NAME: "a memory name (counter or \"counter\")",
+        Operand.TEXT: "a string (\"text\")",
+        Operand.OPTIONAL_TEXT: "a string (\"text\")",
+        Operand.NONE: "no operand",
+    }[operand]
+
+
+def _integer(line: Line, token: Token) -> int | None:
+    """Parse `#`, an optional `-`, then decimal, 0x hex or 0b binary ASCII digits."""
+    body = token.text[1:]
+    negative = body.startswith("-")
+    digits = body[1:] if negative else body
+    base, allowed = 10, "0123456789"
+    for prefix, prefix_base, prefix_digits in _INT_DIGITS:
+        if digits.startswith(prefix):
+            base, allowed, digits = prefix_base, prefix_digits, digits[2:]
+            break
+    span = token.span(line.number)
+    if not digits or any(c not in allowed for c in digits):
+        line.findings.append(Finding(
+            "E105", Severity.ERROR,
+            f"invalid integer '{token.text}': write #42, #-7, #0x2A or #0b101", span))
+        return None
+    value = int(digits, base)
+    value = -value if negative else value
+    if not INT_MIN <= value <= INT_MAX:
+        line.findings.append(Finding(
+            "E106", Severity.ERROR,
+            f"integer '{token.text}' is outside the signed 64-bit range", span))
+        return None
+    return value
+
+
+def _undefined_labels(code: list[Instruction], labels: dict[str, int]) -> list[Finding]:
+    findings = []
+    for instruction in code:
+        if instruction.op in JUMPS and instruction.arg not in labels:
+            message = f"undefined label '{instruction.arg}'"
+            if suggestion := _closest(str(instruction.arg), labels):
+                message += f" (did you mean {suggestion}?)"
+            span = instruction.arg_span
+            assert span is not None
+            findings.append(Finding("E109", Severity.ERROR, message, span))
+    return findings
+
+
+def _closest(word: str, choices: dict[str, object]) -> str | None:
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
