@@ -1,0 +1,406 @@
+"""Compile hot basic blocks to one Python function (a "unit").
+
+Inside a block the data stack lives in Python locals (a symbolic stack), memory names live in
+locals, and comparisons feeding a branch become plain `if`s; the real stack and memory are
+written back only where a block ends or leaves the unit. Each block first checks, once, that it
+cannot run out of steps or stack space; everything data-dependent (a type, a zero divisor, an
+overflow, a first STORE of a name) is checked where it happens. Any check that fails hands the
+instruction back to the reference interpreter with the exact state it would have had ("deopt"),
+so every runtime error, span and step count comes from the reference, never from this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..lang.assembler import INT_MAX, INT_MIN
+from ..lang.opcodes import OPCODES
+from .machine import divide, remainder
+
+if TYPE_CHECKING:
+    from .executable import Executable, Unit
+
+
+class _Exit(Exception):
+    """Leaves a unit's dispatch loop; the unit writes its locals back before returning."""
+
+
+class _Unset:
+    """Marks a memory name that holds no value."""
+
+
+UNSET = _Unset()
+
+_LONG_EXPRESSION = 80
+"""A symbolic value whose expression grows past this many characters is kept in a temporary."""
+
+
+@dataclass
+class _Entry:
+    """A symbolic stack slot: a Python expression and what is known of its type.
+
+    `kind` is "int", "str", "any" (an int or a string) or "cond" (a Python bool expression that
+    stands for the flag 1 or 0 and is only turned into an int if something needs the value)."""
+
+    expr: str
+    kind: str
+
+    def value(self) -> str:
+        return f"(1 if {self.expr} else 0)" if self.kind == "cond" else self.expr
+
+    @property
+    def type(self) -> str:
+        """"int", "str" or "any": what the value is known to be at run time."""
+        return "int" if self.kind == "cond" else self.kind
+
+    def truth(self) -> str:
+        return self.expr
+
+
+@dataclass
+class _Block:
+    """Writes the Python for one basic block."""
+
+    exe: Executable
+    leader: int
+    members: frozenset[int]
+    names: dict[str, str]
+    temps: list[int]
+    lines: list[str] = field(default_factory=list)
+    sym: list[_Entry] = field(default_factory=list)
+    looping: bool = False
+    bound: set[str] = field(default_factory=set)
+    """Memory locals already known to hold a value at this point of the block."""
+
+    def __post_init__(self) -> None:
+        self.span = self.exe.block(self.leader)
+        last = self.span[-1]
+        self.looping = self.exe.targets[last] == self.leader and self.exe.program.code[
+            last].op in ("JMP", "JZ", "JNZ")
+
+    def write(self) -> list[str]:
+        need, peak = self._stack_bounds()
+        guard = f"steps + {len(self.span)} > gate"
+        if need:
+            guard += f" or len(stack) < {need}"
+        if peak:
+            guard += f" or len(stack) > maxs - {peak}"
+        self.lines.append(f"if {guard}: flag = 1; raise _Exit")
+        self.lines.append(f"steps += {len(self.span)}")
+        for index in self.span:
+            self._instruction(index)
+        if self.exe.program.code[self.span[-1]].op not in ("JMP", "JZ", "JNZ", "CALL", "RET",
+                                                             "HALT", "LLMGEN", "EVOLVE"):
+            self._flush()
+            self.lines.extend(self._goto(self.span[-1] + 1))
+        if self.looping:
+            return ["while True:", *("    " + line for line in self.lines)]
+        return self.lines
+
+    def _stack_bounds(self) -> tuple[int, int]:
+        """How many values the block takes from below its entry depth, and how far above it
+        the stack may grow."""
+        depth = need = peak = 0
+        for index in self.span:
+            opcode = OPCODES[self.exe.program.code[index].op]
+            need = max(need, opcode.pops - depth)
+            depth += opcode.pushes - opcode.pops
+            peak = max(peak, depth)
+        return need, peak
+
+    def _temp(self) -> str:
+        self.temps[0] += 1
+        return f"t{self.temps[0]}"
+
+    def _emit(self, kind: str, expr: str) -> None:
+        """Push a new symbolic value, keeping long expressions in a temporary."""
+        if len(expr) > _LONG_EXPRESSION or (kind != "cond" and not expr.isidentifier()):
+            temp = self._temp()
+            self.lines.append(f"{temp} = {expr}")
+            expr = temp
+        self.sym.append(_Entry(expr, kind))
+
+    def _take(self, count: int) -> list[_Entry]:
+        """The top `count` symbolic values, popping from the real stack what is not symbolic."""
+        while len(self.sym) < count:
+            temp = self._temp()
+            self.lines.append(f"{temp} = pop()")
+            self.sym.insert(0, _Entry(temp, "any"))
+        return self.sym[-count:]
+
+    def _deopt(self, index: int) -> str:
+        """Statements that hand instruction `index` to the reference interpreter."""
+        parts = []
+        if self.sym:
+            values = ", ".join(entry.value() for entry in self.sym)
+            parts.append(f"stack.extend(({values},))")
+        undone = self.span.stop - index
+        if undone:
+            parts.append(f"steps -= {undone}")
+        parts += [f"pc = {index}", "flag = 1", "raise _Exit"]
+        return "; ".join(parts)
+
+    def _check(self, condition: str, index: int) -> None:
+        self.lines.append(f"if {condition}: {self._deopt(index)}")
+
+    def _flush(self) -> None:
+        if self.sym:
+            values = ", ".join(entry.value() for entry in self.sym)
+            self.lines.append(f"stack.extend(({values},))")
+            self.sym.clear()
+
+    def _goto(self, target: int) -> list[str]:
+        if target == self.leader and self.looping:
+            return ["continue"]
+        leave = ["break"] if self.looping else []
+        if target in self.members:
+            return [f"pc = {target}", *leave]
+        return [f"pc = {target}", "flag = 0", "raise _Exit"]
+
+    def _bound(self, name: str, index: int) -> str:
+        """The local of a memory name, deopting if it has no value yet: a LOAD then fails in
+        the reference, and a first STORE is where the reference counts names."""
+        local = self.names[name]
+        if local not in self.bound:
+            self._check(f"{local} is UNSET", index)
+            self.bound.add(local)
+        return local
+
+    def _require(self, entries: list[_Entry], kind: str, index: int) -> None:
+        """Deopt unless every entry is of `kind`, testing only what is not known already."""
+        unknown = [e.value() for e in entries if e.type != kind]
+        if any(e.type not in (kind, "any") for e in entries):
+            self.lines.append(self._deopt(index))
+        elif unknown:
+            self._check(" or ".join(f"type({u}) is not {kind}" for u in unknown), index)
+
+    def _int_result(self, expr: str, operands: int, index: int, low: bool = True,
+                    high: bool = True) -> None:
+        """Replace the top `operands` values by an integer result, checked against int64
+        (on the sides where it can overflow) while the operands are still on the stack."""
+        temp = self._temp()
+        self.lines.append(f"{temp} = {expr}")
+        checks = ([f"{temp} > {INT_MAX}"] if high else []) + ([f"{temp} < {INT_MIN}"] if low
+                                                               else [])
+        if checks:
+            self._check(" or ".join(checks), index)
+        del self.sym[-operands:]
+        self.sym.append(_Entry(temp, "int"))
+
+    def _instruction(self, index: int) -> None:
+        instruction = self.exe.program.code[index]
+        op, arg = instruction.op, instruction.arg
+        target = self.exe.targets[index]
+        if op == "PUSH":
+            if isinstance(arg, str) and len(arg) > 1:
+                self._check(f"maxlen < {len(arg)}", index)
+            self.sym.append(_Entry(repr(arg), "str" if isinstance(arg, str) else "int"))
+        elif op == "POP":
+            self._take(1)
+            self.sym.pop()
+        elif op == "DUP":
+            self.sym.append(self._take(1)[0])
+        elif op == "SWAP":
+            a, b = self._take(2)
+            self.sym[-2:] = [b, a]
+        elif op == "OVER":
+            a, _ = self._take(2)
+            self.sym.append(a)
+        elif op == "ROT":
+            a, b, c = self._take(3)
+            self.sym[-3:] = [b, c, a]
+        elif op in ("ADD", "SUB", "MUL", "DIV", "MOD", "NEG"):
+            self._arithmetic(op, index)
+        elif op in ("EQ", "NE"):
+            self._equality(op)
+        elif op in ("LT", "LE", "GT", "GE"):
+            a, b = self._take(2)
+            if not a.type == b.type != "any":
+                self._check(f"type({a.value()}) is not type({b.value()})", index)
+            symbol = {"LT": "<", "LE": "<=", "GT": ">", "GE": ">="}[op]
+            del self.sym[-2:]
+            self._emit("cond", f"({a.value()} {symbol} {b.value()})")
+        elif op in ("AND", "OR"):
+            a, b = self._take(2)
+            del self.sym[-2:]
+            self._emit("cond", f"({a.truth()} {op.lower()} {b.truth()})")
+        elif op == "NOT":
+            (a,) = self._take(1)
+            self.sym.pop()
+            self._emit("cond", f"(not {a.truth()})")
+        elif op == "STORE":
+            (a,) = self._take(1)
+            local = self._bound(str(arg), index)
+            self.sym.pop()
+            self.lines.append(f"{local} = {a.value()}")
+        elif op == "LOAD":
+            local = self._bound(str(arg), index)
+            temp = self._temp()
+            self.lines.append(f"{temp} = {local}")
+            self.sym.append(_Entry(temp, "any"))
+        elif op == "PRINT":
+            self._print(index)
+        elif op == "ASSERT":
+            (a,) = self._take(1)
+            self._check(f"not {a.truth()}", index)
+            self.sym.pop()
+        elif op == "NOP":
+            pass
+        elif op == "JMP":
+            self._flush()
+            self.lines.extend(self._goto(target))
+        elif op in ("JZ", "JNZ"):
+            (a,) = self._take(1)
+            self.sym.pop()
+            self._flush()
+            jump, fall = self._goto(target), self._goto(index + 1)
+            test = a.truth() if op == "JNZ" else f"not {a.truth()}"
+            self.lines.append(f"if {test}:")
+            self.lines.extend("    " + line for line in jump)
+            self.lines.append("else:")
+            self.lines.extend("    " + line for line in fall)
+        elif op == "CALL":
+            self._check("len(calls) >= maxc", index)
+            self._flush()
+            self.lines.append(f"calls.append({index})")
+            self.lines.extend(self._goto(target))
+        elif op == "RET":
+            self._check("not calls", index)
+            self._flush()
+            self.lines.append("pc = calls.pop() + 1")
+            self.lines.append("if pc not in LEADERS: flag = 0; raise _Exit")
+        else:  # HALT, LLMGEN, EVOLVE: always the reference interpreter's business
+            self.lines.append(self._deopt(index))
+
+    def _arithmetic(self, op: str, index: int) -> None:
+        if op == "NEG":
+            (a,) = self._take(1)
+            self._require([a], "int", index)
+            self._int_result(f"-{a.value()}", 1, index, low=False)
+            return
+        a, b = self._take(2)
+        x, y = a.value(), b.value()
+        if op == "ADD" and ("str" in (a.type, b.type) or a.type == b.type == "any"):
+            self._add_any(a, b, index)
+            return
+        self._require([a, b], "int", index)
+        constant = int(y) if y.lstrip("-").isdigit() else None
+        if op in ("ADD", "SUB") and constant is not None:
+            positive = (constant >= 0) == (op == "ADD")
+            self._int_result(f"{x} {'+' if op == 'ADD' else '-'} {y}", 2, index,
+                             low=not positive, high=positive)
+        elif op in ("ADD", "SUB", "MUL"):
+            symbol = {"ADD": "+", "SUB": "-", "MUL": "*"}[op]
+            self._int_result(f"{x} {symbol} {y}", 2, index)
+        else:
+            if constant is None or constant == 0:
+                self._check(f"{y} == 0", index)
+            if op == "DIV":
+                self._int_result(f"divide({x}, {y})", 2, index, low=False,
+                                 high=constant is None or constant == -1)
+            else:
+                self._int_result(f"remainder({x}, {y})", 2, index, low=False, high=False)
+
+    def _add_any(self, a: _Entry, b: _Entry, index: int) -> None:
+        """ADD when either side may be a string: integers add, strings concatenate."""
+        x, y = a.value(), b.value()
+        temp = self._temp()
+        if "int" not in (a.type, b.type) and "str" in (a.type, b.type):
+            self._require([a, b], "str", index)
+            self.lines.append(f"{temp} = {x} + {y}")
+            self._check(f"len({temp}) > maxlen", index)
+            self.sym[-2:] = [_Entry(temp, "str")]
+            return
+        if "str" in (a.type, b.type):
+            self.lines.append(self._deopt(index))
+            self.sym[-2:] = [_Entry("None", "any")]  # never reached; keeps the stack's shape
+            return
+        self.lines += [
+            f"if type({x}) is int and type({y}) is int:",
+            f"    {temp} = {x} + {y}",
+            f"    if {temp} > {INT_MAX} or {temp} < {INT_MIN}: {self._deopt(index)}",
+            f"elif type({x}) is str and type({y}) is str:",
+            f"    {temp} = {x} + {y}",
+            f"    if len({temp}) > maxlen: {self._deopt(index)}",
+            f"else: {self._deopt(index)}",
+        ]
+        self.sym[-2:] = [_Entry(temp, "any")]
+
+    def _equality(self, op: str) -> None:
+        a, b = self._take(2)
+        del self.sym[-2:]
+        x, y = a.value(), b.value()
+        if "any" not in (a.type, b.type):
+            same = a.type == b.type
+            expr = f"({x} == {y})" if same else "False"
+        else:
+            expr = f"(type({x}) is type({y}) and {x} == {y})"
+        self._emit("cond", expr if op == "EQ" else f"(not {expr})")
+
+    def _print(self, index: int) -> None:
+        (a,) = self._take(1)
+        x, text, size = a.value(), self._temp(), self._temp()
+        if a.type == "str":
+            self.lines.append(f"{text} = {x}")
+        else:
+            self.lines.append(f"{text} = {x} if type({x}) is str else str({x})")
+        self.lines.append(f"{size} = len({text}.encode('utf-8', 'surrogatepass')) + 1")
+        self._check(f"outb + {size} > maxo", index)
+        self.sym.pop()
+        self.lines += [f"outb += {size}", f"out.append({text})"]
+
+
+def compile_unit(exe: Executable, leaders: list[int]) -> Unit:
+    """Compile the blocks that start at `leaders` into one function of the machine."""
+    source = unit_source(exe, leaders)
+    namespace = {"_Exit": _Exit, "UNSET": UNSET, "divide": divide, "remainder": remainder,
+                 "LEADERS": frozenset(leaders)}
+    exec(compile(source, f"<sovereign unit at {leaders[0]}>", "exec"), namespace)
+    unit: Unit = namespace["unit"]  # type: ignore[assignment]
+    unit.source = source  # type: ignore[attr-defined]
+    return unit
+
+
+def unit_source(exe: Executable, leaders: list[int]) -> str:
+    """The Python source of a unit (see the module docstring for its shape)."""
+    members = frozenset(leaders)
+    code = exe.program.code
+    used = sorted({str(code[i].arg) for b in leaders for i in exe.block(b)
+                   if code[i].op in ("LOAD", "STORE")})
+    names = {name: f"m{n}" for n, name in enumerate(used)}
+    temps = [0]
+    blocks = {b: _Block(exe, b, members, names, temps).write() for b in leaders}
+    head = [
+        "def unit(m):",
+        "    stack = m.stack; pop = stack.pop; calls = m.calls; mem = m.memory; out = m.output",
+        "    config = m.config; maxs = config.max_stack; maxc = config.max_call_depth",
+        "    maxlen = config.max_string; maxo = config.max_output",
+        "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; flag = 0",
+        *(f"    {local} = mem.get({name!r}, UNSET)" for name, local in names.items()),
+        "    try:",
+        "        while True:",
+    ]
+    body = ["            " + line for line in _dispatch(leaders, blocks)]
+    tail = [
+        "    except _Exit:",
+        "        pass",
+        *(f"    if {local} is not UNSET: mem[{name!r}] = {local}"
+          for name, local in names.items()),
+        "    m.steps = steps; m.output_bytes = outb; m.pc = pc",
+        "    return flag",
+    ]
+    return "\n".join(head + body + tail) + "\n"
+
+
+def _dispatch(leaders: list[int], blocks: dict[int, list[str]]) -> list[str]:
+    """A binary tree of `if pc < n` tests that selects the block starting at pc."""
+    if len(leaders) == 1:
+        return blocks[leaders[0]]
+    middle = len(leaders) // 2
+    return [
+        f"if pc < {leaders[middle]}:",
+        *("    " + line for line in _dispatch(leaders[:middle], blocks)),
+        "else:",
+        *("    " + line for line in _dispatch(leaders[middle:], blocks)),
+    ]
