@@ -8,6 +8,7 @@ errors may be run.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -76,23 +77,24 @@ class Assembly:
 def assemble(source: str | bytes) -> Assembly:
     """Assemble a whole file. Never raises on any input.
 
-    Most lines have a simple shape that one scan of the whole text reads (`_simple_instruction`
-    accepts them when they are certainly valid); only the others go through the lexer's careful
-    path, which is also the one that explains errors. This keeps re-assembly on every keystroke
-    cheap: the editor does it on every change.
+    Most lines have a simple shape that one scan of the whole text reads (`simple_line` takes
+    them when they are certainly valid); only the others go through the lexer's careful path,
+    which is also the one that explains errors. This keeps re-assembly on every keystroke cheap:
+    the editor does it on every change.
     """
     builder = _Builder()
     text = _text_or_none(source)
+    texts: list[str] = []
     if text is None:
         for number, line_text, bad_encoding in split_lines(source):
-            builder.texts.append(line_text)
+            texts.append(line_text)
             builder.careful_line(number, line_text, bad_encoding)
     else:
-        texts = text.split("\n")
+        texts = [line.removesuffix("\r") for line in text.split("\n")]
         for number, groups in enumerate(SIMPLE_OR_OTHER_LINES.findall(text)):
             if groups[7] or not builder.simple_line(number, groups):
                 builder.careful_line(number, texts[number], None)
-    return builder.finish(texts if text is not None else None)
+    return builder.finish(texts)
 
 
 def _text_or_none(source: str | bytes) -> str | None:
@@ -110,7 +112,6 @@ class _Builder:
     """Collects instructions, labels and findings line by line."""
 
     def __init__(self) -> None:
-        self.texts: list[str] = []
         self.findings: list[Finding] = []
         self.code: list[Instruction] = []
         self.labels: dict[str, int] = {}
@@ -126,7 +127,7 @@ class _Builder:
                 return False
             col = len(indent) + (len(label) + 1 if label else 0) + len(blank)
             value = _simple_operand(accepts, operand)
-            if value is _INVALID:
+            if isinstance(value, _Invalid):
                 return False
             arg_col = col + len(word) + len(gap) if operand else -1
             end = arg_col + len(operand) if operand else col + len(word)
@@ -137,7 +138,6 @@ class _Builder:
         return True
 
     def careful_line(self, number: int, text: str, bad_encoding: Finding | None) -> None:
-        text = text.removesuffix("\r")
         line = lex_line(number, text)
         if bad_encoding is not None:
             line.findings.append(bad_encoding)
@@ -159,13 +159,11 @@ class _Builder:
         self.labels[name] = index
         self.label_spans[name] = span
 
-    def finish(self, texts: list[str] | None) -> Assembly:
-        """The assembly; `texts` are the source lines when the scan did not collect them."""
+    def finish(self, texts: list[str]) -> Assembly:
         self.findings.extend(_undefined_labels(self.code, self.labels))
         self.findings.sort(key=lambda f: (f.span.line, f.span.col))
         program = Program(tuple(self.code), self.labels, self.label_spans)
-        lines = self.texts if texts is None else [t.removesuffix("\r") for t in texts]
-        return Assembly(program, tuple(lines), tuple(self.findings))
+        return Assembly(program, tuple(texts), tuple(self.findings))
 
 
 class _Accepts(NamedTuple):
@@ -190,10 +188,14 @@ _SIMPLE_ACCEPTS = {
 }
 
 
-_INVALID = object()
+class _Invalid:
+    """The operand is not one the opcode takes as written."""
 
 
-def _simple_operand(accepts: _Accepts, operand: str) -> object:
+_INVALID = _Invalid()
+
+
+def _simple_operand(accepts: _Accepts, operand: str) -> Value | _Invalid | None:
     """The value of a simple operand, or _INVALID when the opcode does not take it as written."""
     if not operand:
         return None if accepts.nothing else _INVALID
@@ -350,6 +352,6 @@ def _undefined_labels(code: list[Instruction], labels: dict[str, int]) -> list[F
     return findings
 
 
-def _closest(word: str, choices: dict[str, object]) -> str | None:
+def _closest(word: str, choices: Iterable[str]) -> str | None:
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return matches[0] if matches else None

@@ -240,8 +240,7 @@ class Machine:
             case "LOAD":
                 name = str(arg)
                 if name not in self.memory:
-                    raise Fault("UndefinedName", f"undefined name '{name}': nothing has been "
-                                "stored under it")
+                    raise Fault("UndefinedName", f"nothing has been stored under '{name}'")
                 self._room(1)
                 stack.append(self.memory[name])
             case "JMP":
@@ -252,7 +251,7 @@ class Machine:
                     next_pc = self.exe.targets[self.pc]
             case "CALL":
                 if len(self.calls) >= self.config.max_call_depth:
-                    raise Fault("CallDepthExceeded", "call depth limit of "
+                    raise Fault("CallDepthExceeded", "the call depth limit of "
                                 f"{self.config.max_call_depth} exceeded: runaway recursion?")
                 self.calls.append(self.pc)
                 next_pc = self.exe.targets[self.pc]
@@ -268,8 +267,8 @@ class Machine:
             case "ASSERT":
                 self._need(op, 1)
                 if not stack[-1]:
-                    raise Fault("AssertionFailed", f"assertion failed: {arg}" if arg
-                                else f"assertion failed: the value was {_show(stack[-1])}")
+                    raise Fault("AssertionFailed", str(arg) if arg
+                                else f"the value was {_show(stack[-1])}")
                 stack.pop()
             case "NOP":
                 pass
@@ -299,12 +298,12 @@ class Machine:
 
     def _need(self, op: str, count: int) -> None:
         if len(self.stack) < count:
-            raise Fault("StackUnderflow", f"stack underflow: {op} needs {count} value"
+            raise Fault("StackUnderflow", f"{op} needs {count} value"
                         f"{'s' if count > 1 else ''}, the stack has {len(self.stack)}")
 
     def _room(self, count: int) -> None:
         if len(self.stack) + count > self.config.max_stack:
-            raise Fault("StackOverflow", "stack overflow: the stack already holds the limit of "
+            raise Fault("StackOverflow", "the stack already holds the limit of "
                         f"{self.config.max_stack} values")
 
     def _check_string(self, length: int) -> None:
@@ -333,7 +332,7 @@ class Machine:
         if op == "MUL":
             return self._fits(x * y, f"{x} * {y}")
         if y == 0:
-            raise Fault("DivisionByZero", f"division by zero: {x} {'/' if op == 'DIV' else '%'} 0")
+            raise Fault("DivisionByZero", f"{x} {'/' if op == 'DIV' else '%'} 0")
         if op == "DIV":
             return self._fits(divide(x, y), f"{x} / {y}")
         return remainder(x, y)
@@ -345,11 +344,11 @@ class Machine:
         wanted = "two integers" if len(values) == 2 else "an integer"
         if op == "ADD":
             wanted = "two integers or two strings"
-        raise Fault("TypeMismatch", f"type mismatch: {op} needs {wanted}, got {shown}")
+        raise Fault("TypeMismatch", f"{op} needs {wanted}, got {shown}")
 
     def _compare(self, op: str, a: Value, b: Value) -> int:
         if type(a) is not type(b):
-            raise Fault("TypeMismatch", f"type mismatch: {op} compares two integers or two "
+            raise Fault("TypeMismatch", f"{op} compares two integers or two "
                         f"strings, got {_show(a)} and {_show(b)}")
         match op:
             case "LT":
@@ -364,7 +363,7 @@ class Machine:
     @staticmethod
     def _fits(value: int, expression: str) -> int:
         if not INT_MIN <= value <= INT_MAX:
-            raise Fault("IntegerOverflow", f"integer overflow: {expression} does not fit in "
+            raise Fault("IntegerOverflow", f"{expression} does not fit in "
                         "64 bits")
         return value
 

@@ -1,0 +1,69 @@
+"""Check a source text: assemble it, analyse it and run it in the sandbox.
+
+This is the pipeline behind `sovereign check`, and later behind the editor's diagnostics, so
+both report exactly the same findings. It never calls an LLM: at LLMGEN or EVOLVE the run uses
+an answer the host already has (`fulfil`) or stops there and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lang.analysis import Analysis, analyse
+from .lang.assembler import Assembly, assemble
+from .lang.findings import Finding, Related, Severity
+from .vm.config import VMConfig
+from .vm.errors import VMError
+from .vm.machine import LLMRequest
+from .vm.sandbox import Fulfil, RunResult, no_llm, run_program
+
+STOPPED_AT_LLM = "R330"
+"""The code of the notice that a check stopped at an LLM instruction it had no answer for."""
+
+_WARNING_KINDS = frozenset({"StepLimitExceeded", "TimeLimitExceeded"})
+"""Runtime errors that say a limit ran out rather than that the program is wrong."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    assembly: Assembly
+    analysis: Analysis | None
+    run: RunResult | None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Assembly errors, else analysis findings and the sandbox run's result, in line order."""
+        found = list(self.assembly.findings)
+        if self.analysis is not None:
+            found += self.analysis.findings
+        if self.run is not None:
+            if (failed := self.run.failed) is not None:
+                found.append(runtime_finding(failed.error))
+            elif (request := self.run.stopped_at) is not None:
+                found.append(self._stopped(request))
+        return tuple(sorted(found, key=lambda f: (f.span.line, f.span.col)))
+
+    def _stopped(self, request: LLMRequest) -> Finding:
+        span = self.assembly.program.code[request.pc].span
+        return Finding(STOPPED_AT_LLM, Severity.INFO, f"the check stopped at {request.kind}: "
+                       "checks never call the LLM, and there is no earlier answer for this "
+                       "request to reuse", span)
+
+
+def check(source: str | bytes, config: VMConfig | None = None, *,
+          fulfil: Fulfil = no_llm, run: bool = True) -> CheckResult:
+    """Assemble, and when that succeeds analyse and (if `run`) run in the sandbox."""
+    assembly = assemble(source)
+    if not assembly.ok:
+        return CheckResult(assembly, None, None)
+    analysis = analyse(assembly.program)
+    result = run_program(assembly.program, config, fulfil=fulfil) if run else None
+    return CheckResult(assembly, analysis, result)
+
+
+def runtime_finding(error: VMError) -> Finding:
+    """A runtime error as a finding at the failing instruction, with each active CALL."""
+    related = tuple(Related(span, "called from here") for span in reversed(error.call_stack))
+    severity = Severity.WARNING if error.kind in _WARNING_KINDS else Severity.ERROR
+    return Finding(error.code, severity, f"{error.kind}: {error.message}", error.span,
+                   related=related)

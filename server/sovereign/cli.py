@@ -1,0 +1,186 @@
+"""The `sovereign` command: a thin face over the language core and the VM.
+
+Exit status: 0 when all is well, 1 when a file does not assemble or a check finds errors (or a
+file cannot be read), 2 when a program fails at run time or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .checker import check, runtime_finding
+from .lang.assembler import assemble
+from .lang.findings import Finding
+from .vm.config import VMConfig
+from .vm.errors import VMError
+from .vm.executable import Executable
+from .vm.sandbox import Refusal, run_program
+
+NO_LLM_YET = Refusal("LLMUnavailable", "no LLM is configured yet: this version of sovereign "
+                     "cannot fulfil LLMGEN or EVOLVE")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.command(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sovereign", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    check_cmd = commands.add_parser("check", help="report every error and finding in files")
+    check_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    _limit_flags(check_cmd, VMConfig())
+    check_cmd.set_defaults(command=_check)
+
+    run_cmd = commands.add_parser("run", help="run a program and print its output")
+    run_cmd.add_argument("file", type=Path, metavar="FILE")
+    run_cmd.add_argument("--show-compiled", action="store_true",
+                         help="print the Python the VM compiled hot blocks to (on stderr)")
+    _limit_flags(run_cmd, VMConfig.run_defaults())
+    run_cmd.set_defaults(command=_run)
+    return parser
+
+
+def _limit_flags(parser: argparse.ArgumentParser, defaults: VMConfig) -> None:
+    limits = parser.add_argument_group("limits")
+    for flag, field, what in (
+        ("--max-steps", "max_steps", "instructions executed"),
+        ("--max-stack", "max_stack", "values on the stack"),
+        ("--max-names", "max_names", "names in memory"),
+        ("--max-call-depth", "max_call_depth", "active CALLs"),
+        ("--max-string", "max_string", "characters in a string"),
+        ("--max-output", "max_output", "bytes of output"),
+    ):
+        limits.add_argument(flag, dest=field, type=_positive(int), default=getattr(defaults, field),
+                            metavar="N", help=f"most {what} (default {getattr(defaults, field)})")
+    limits.add_argument("--max-time", dest="max_millis", type=_positive(float),
+                        default=defaults.max_millis, metavar="MS",
+                        help=f"wall-clock budget in milliseconds (default {defaults.max_millis:g})")
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type that accepts only positive numbers, with a clear message otherwise."""
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+        return value
+
+    return parse
+
+
+def _config(args: argparse.Namespace) -> VMConfig:
+    return VMConfig(**{name: getattr(args, name) for name in (
+        "max_steps", "max_stack", "max_names", "max_call_depth", "max_string", "max_output",
+        "max_millis")})
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        print(f"sovereign: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return None
+
+
+def _check(args: argparse.Namespace) -> int:
+    config = _config(args)
+    status = 0
+    records = []
+    for path in args.files:
+        source = _read(path)
+        if source is None:
+            status = 1
+            continue
+        findings = check(source, config).findings
+        if any(f.is_error for f in findings):
+            status = 1
+        if args.format == "json":
+            records += [_json_finding(path, f) for f in findings]
+        else:
+            for finding in findings:
+                print(_text_finding(path, finding))
+    if args.format == "json":
+        print(json.dumps(records, indent=2))
+    return status
+
+
+def _text_finding(path: Path, finding: Finding) -> str:
+    span = finding.span
+    return (f"{path}:{span.line + 1}:{span.col + 1}: {finding.severity.value}[{finding.code}]: "
+            f"{finding.message}")
+
+
+def _json_finding(path: Path, finding: Finding) -> dict[str, object]:
+    return {
+        "file": str(path),
+        "line": finding.span.line + 1,
+        "column": finding.span.col + 1,
+        "end_line": finding.last_line + 1,
+        "end_column": finding.last_col + 1,
+        "severity": finding.severity.value,
+        "code": finding.code,
+        "message": finding.message,
+        "related": [{"line": r.span.line + 1, "column": r.span.col + 1, "message": r.message}
+                    for r in finding.related],
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    source = _read(args.file)
+    if source is None:
+        return 1
+    assembly = assemble(source)
+    if not assembly.ok:
+        for finding in check(source, run=False).findings:
+            print(_text_finding(args.file, finding), file=sys.stderr)
+        return 1
+    executable = Executable(assembly.program)
+    result = run_program(executable, _config(args), fulfil=lambda request: NO_LLM_YET)
+    sys.stdout.write(result.output)
+    sys.stdout.flush()
+    if args.show_compiled:
+        print(executable.compiled_source() or "(no block ran often enough to be compiled)",
+              file=sys.stderr)
+    if (failed := result.failed) is not None:
+        print(_runtime_report(args.file, assembly.texts, failed.error), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _runtime_report(path: Path, texts: Sequence[str], error: VMError) -> str:
+    """The error, its source line with a caret under the instruction, the calls and the stack."""
+    finding = runtime_finding(error)
+    span = error.span
+    text = texts[span.line].expandtabs(1)
+    number = str(span.line + 1)
+    lines = [
+        _text_finding(path, finding),
+        f" {number} | {text}",
+        f" {' ' * len(number)} | {' ' * span.col}{'^' * max(1, span.end - span.col)}",
+    ]
+    for call in reversed(error.call_stack):
+        lines.append(f"  called from {path}:{call.line + 1}:{call.col + 1}: "
+                     f"{texts[call.line].strip()}")
+    if error.stack_top:
+        shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in error.stack_top)
+        lines.append(f"  stack (top last): {shown}")
+    lines.append(f"  after {error.steps} steps")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

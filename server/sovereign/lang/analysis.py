@@ -1,0 +1,346 @@
+"""Static analysis over the control-flow graph of an assembled program.
+
+Stack depths are intervals, computed by abstract interpretation. The main program runs from the
+first instruction with an empty stack; each subroutine (a CALL target) is analysed once, with
+depths relative to its entry, and summarised by how many values it takes from its caller and
+how it changes the depth when it returns. Summaries are iterated to a fixed point, so recursion
+works. The top few stack values also carry their type when it is certain, which is enough to
+catch `PUSH "a"` `PUSH #1` `SUB` before the program runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .assembler import Instruction, Program
+from .findings import Finding, Severity, Span, Tag
+from .opcodes import JUMPS, OPCODES
+
+INFINITY = math.inf
+_KNOWN_TYPES = 4
+"""How many values from the top of the stack keep a known type."""
+_WIDEN_AFTER = 3
+"""Updates of one instruction's state before its interval is widened (so loops terminate)."""
+_SUMMARY_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """The stack before an instruction: depth between low and high (high may be infinite),
+    relative to the subroutine's entry when `relative`, and the known types of the top values
+    ("int", "str" or "?", top last)."""
+
+    low: float
+    high: float
+    relative: bool
+    types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a CALL to a subroutine does to its caller's stack. `returns` is the interval of
+    depth change at RET, or None if no RET is reachable."""
+
+    need: int = 0
+    returns: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    findings: tuple[Finding, ...]
+    stack: dict[int, StackInfo]
+    summaries: dict[int, Summary]
+
+    @property
+    def reachable(self) -> frozenset[int]:
+        return frozenset(self.stack)
+
+
+_State = tuple[float, float, tuple[str, ...]]
+
+
+@dataclass
+class _Context:
+    """One abstract run: the main program (entry 0) or one subroutine."""
+
+    entry: int
+    relative: bool
+    states: dict[int, _State] = field(default_factory=dict)
+    updates: dict[int, int] = field(default_factory=dict)
+    need: int = 0
+    returns: tuple[float, float] | None = None
+    falls_off: bool = False
+
+
+def analyse(program: Program) -> Analysis:
+    """Analyse a program that assembled without errors."""
+    return _Analyser(program).run()
+
+
+class _Analyser:
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.code = program.code
+        self.targets = [program.labels.get(str(i.arg), -1) if i.op in JUMPS else -1
+                        for i in self.code]
+        self.subroutines = sorted({t for i, t in zip(self.code, self.targets, strict=True)
+                                   if i.op == "CALL"})
+        self.summaries = {s: Summary() for s in self.subroutines}
+        self.findings: dict[tuple[str, int, int], Finding] = {}
+        self.reporting = False
+
+    def run(self) -> Analysis:
+        for _ in range(_SUMMARY_ROUNDS):
+            contexts = self._all_contexts()
+            summaries = {c.entry: Summary(c.need, c.returns) for c in contexts[1:]}
+            if summaries == self.summaries:
+                break
+            self.summaries = summaries
+        else:
+            self.summaries = {s: Summary(v.need, (-INFINITY, INFINITY) if v.returns else None)
+                              for s, v in self.summaries.items()}
+        self.reporting = True
+        contexts = self._all_contexts()
+        self._whole_program_findings(contexts)
+        stack: dict[int, StackInfo] = {}
+        for context in contexts:
+            for index, (low, high, types) in context.states.items():
+                stack.setdefault(index, StackInfo(low, high, context.relative, types))
+        findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
+        return Analysis(tuple(findings), stack, self.summaries)
+
+    def _all_contexts(self) -> list[_Context]:
+        contexts = [_Context(0, relative=False)]
+        contexts += [_Context(s, relative=True) for s in self.subroutines]
+        for context in contexts:
+            self._interpret(context)
+        return contexts
+
+    def _report(self, code: str, severity: Severity, message: str, span: Span,
+                tags: tuple[Tag, ...] = (), end: Span | None = None) -> None:
+        if not self.reporting:
+            return
+        key = (code, span.line, span.col)
+        if key not in self.findings:
+            last = end or span
+            self.findings[key] = Finding(code, severity, message, span, tags=tags,
+                                         end_line=last.line, end_col=last.end)
+
+    # The abstract interpreter.
+
+    def _interpret(self, context: _Context) -> None:
+        if context.entry >= len(self.code):
+            context.falls_off = True
+            return
+        work = [context.entry]
+        context.states[context.entry] = (0, 0, ())
+        while work:
+            index = work.pop()
+            for successor, state in self._transfer(context, index, context.states[index]):
+                if successor >= len(self.code):
+                    context.falls_off = True
+                elif self._merge(context, successor, state):
+                    work.append(successor)
+
+    def _merge(self, context: _Context, index: int, state: _State) -> bool:
+        """Join `state` into the state before `index`; True if it changed."""
+        old = context.states.get(index)
+        if old is None:
+            context.states[index] = state
+            return True
+        low, high = min(old[0], state[0]), max(old[1], state[1])
+        types = _common_types(old[2], state[2])
+        if (low, high, types) == old:
+            return False
+        if old[0] == old[1] and state[0] == state[1] and old[0] != state[0]:
+            self._report("S206", Severity.WARNING, "the stack depth differs between the paths "
+                         f"that meet here ({_depths(old)} and {_depths(state)} values)",
+                         self.code[index].span)
+        updates = context.updates.get(index, 0) + 1
+        context.updates[index] = updates
+        if updates > _WIDEN_AFTER:
+            if high > old[1]:
+                high = INFINITY
+            if low < old[0]:
+                low = -INFINITY if context.relative else 0
+        context.states[index] = (low, high, types)
+        return True
+
+    def _transfer(self, context: _Context, index: int,
+                  state: _State) -> Iterator[tuple[int, _State]]:
+        instruction = self.code[index]
+        op = instruction.op
+        low, high, types = state
+        if op == "CALL":
+            yield from self._call(context, index, state)
+            return
+        opcode = OPCODES[op]
+        low, high = self._pop(context, instruction, low, high, opcode.pops)
+        types = self._types(instruction, types)
+        after = (low - opcode.pops + opcode.pushes, high - opcode.pops + opcode.pushes, types)
+        target = self.targets[index]
+        if op == "JMP":
+            yield target, after
+        elif op in ("JZ", "JNZ"):
+            yield target, after
+            yield index + 1, after
+        elif op == "RET":
+            self._ret(context, instruction, low, high)
+        elif op != "HALT":
+            yield index + 1, after
+
+    def _pop(self, context: _Context, instruction: Instruction, low: float, high: float,
+             count: int) -> tuple[float, float]:
+        """Check that `count` values are there to pop; return the depth to continue from."""
+        if context.relative:
+            if low < count and low != -INFINITY:
+                context.need = max(context.need, int(count - low))
+            return low, high
+        what = instruction.op if instruction.op != "CALL" else f"CALL {instruction.arg}"
+        if high < count:
+            self._report("S204", Severity.ERROR, f"stack underflow: {what} needs "
+                         f"{count} value{'s' if count > 1 else ''}, the stack has "
+                         f"{_count(high)} here", instruction.span)
+        elif low < count:
+            self._report("S205", Severity.WARNING, f"possible stack underflow: {what} "
+                         f"needs {count} value{'s' if count > 1 else ''}, the stack may hold "
+                         f"only {_count(low)} here", instruction.span)
+        return max(low, count), max(high, count)
+
+    def _call(self, context: _Context, index: int, state: _State) -> Iterator[tuple[int, _State]]:
+        low, high, _ = state
+        instruction = self.code[index]
+        summary = self.summaries.get(self.targets[index], Summary())
+        if summary.need:
+            low, high = self._pop(context, instruction, low, high, summary.need)
+        if summary.returns is not None:
+            yield index + 1, (low + summary.returns[0], high + summary.returns[1], ())
+
+    def _ret(self, context: _Context, instruction: Instruction, low: float, high: float) -> None:
+        if not context.relative:
+            self._report("S209", Severity.WARNING, "RET can be reached without an active CALL "
+                         "(is a HALT missing before this subroutine?)", instruction.span)
+            return
+        returns = context.returns
+        context.returns = (low, high) if returns is None else (min(returns[0], low),
+                                                               max(returns[1], high))
+
+    def _types(self, instruction: Instruction, types: tuple[str, ...]) -> tuple[str, ...]:
+        """The known types after `instruction`, reporting certain mismatches."""
+        op = instruction.op
+        opcode = OPCODES[op]
+        padded = ("?",) * max(0, opcode.pops - len(types)) + types
+        split = len(padded) - opcode.pops
+        rest, top = padded[:split], padded[split:]
+        pushed: tuple[str, ...]
+        if op == "PUSH":
+            pushed = ("str" if isinstance(instruction.arg, str) else "int",)
+        elif op in ("DUP", "SWAP", "OVER", "ROT"):
+            a = top
+            pushed = {"DUP": a + a, "SWAP": a[::-1], "OVER": a + a[:1], "ROT": a[1:] + a[:1]}[op]
+        elif op == "ADD":
+            pushed = (self._add_type(instruction, top),)
+        elif op in ("SUB", "MUL", "DIV", "MOD", "NEG"):
+            if "str" in top:
+                self._mismatch(instruction, top, "integers")
+            pushed = ("int",)
+        elif op in ("LT", "LE", "GT", "GE"):
+            if "?" not in top and top[0] != top[1]:
+                self._mismatch(instruction, top, "two integers or two strings")
+            pushed = ("int",)
+        elif op == "EVOLVE":
+            if top == ("int",):
+                self._mismatch(instruction, top, "the code to repair as a string")
+            pushed = ("str",)
+        elif op == "LLMGEN":
+            pushed = ("str",)
+        else:
+            pushed = ("?",) * opcode.pushes if op == "LOAD" else ("int",) * opcode.pushes
+        return (rest + pushed)[-_KNOWN_TYPES:]
+
+    def _add_type(self, instruction: Instruction, top: tuple[str, ...]) -> str:
+        if "?" in top:
+            return "?"
+        if top[0] != top[1]:
+            self._mismatch(instruction, top, "two integers or two strings")
+            return "?"
+        return top[0]
+
+    def _mismatch(self, instruction: Instruction, types: tuple[str, ...], wanted: str) -> None:
+        got = " and ".join({"int": "an integer", "str": "a string"}[t] for t in types)
+        self._report("S207", Severity.ERROR, f"type mismatch: {instruction.op} needs {wanted}, "
+                     f"but gets {got}", instruction.span)
+
+    # Findings about the program as a whole.
+
+    def _whole_program_findings(self, contexts: list[_Context]) -> None:
+        reached = self._reached(contexts)
+        self._unreachable(reached)
+        self._unused_labels()
+        self._never_stored()
+        for context in contexts[1:]:
+            if context.falls_off and context.entry in reached:
+                self._falls_off(context.entry)
+
+    def _reached(self, contexts: list[_Context]) -> set[int]:
+        """Instructions of the main program and of the subroutines its reachable CALLs enter."""
+        by_entry = {c.entry: c for c in contexts[1:]}
+        reached = set(contexts[0].states)
+        entered: set[int] = set()
+        while True:
+            calls = {self.targets[i] for i in reached if self.code[i].op == "CALL"} - entered
+            if not calls:
+                return reached
+            entered |= calls
+            for entry in calls:
+                reached |= set(by_entry[entry].states)
+
+    def _unreachable(self, reached: set[int]) -> None:
+        start = None
+        for index in range(len(self.code) + 1):
+            if index < len(self.code) and index not in reached:
+                start = index if start is None else start
+            elif start is not None:
+                first, last = self.code[start], self.code[index - 1]
+                self._report("S201", Severity.HINT, "unreachable code", first.span,
+                             tags=(Tag.UNNECESSARY,), end=last.span)
+                start = None
+
+    def _unused_labels(self) -> None:
+        used = {str(i.arg) for i in self.code if i.op in JUMPS}
+        for name, span in self.program.label_spans.items():
+            if name not in used:
+                self._report("S202", Severity.HINT, f"label '{name}' is never jumped to or "
+                             "called", span, tags=(Tag.UNNECESSARY,))
+
+    def _never_stored(self) -> None:
+        stored = {str(i.arg) for i in self.code if i.op == "STORE"}
+        for instruction in self.code:
+            if instruction.op == "LOAD" and instruction.arg not in stored:
+                span = instruction.arg_span or instruction.span
+                self._report("S203", Severity.WARNING, f"'{instruction.arg}' is loaded but no "
+                             "line stores it: this LOAD fails with UndefinedName", span)
+
+    def _falls_off(self, entry: int) -> None:
+        names = [n for n, i in self.program.labels.items() if i == entry]
+        span = self.program.label_spans[names[0]] if names else self.code[entry].span
+        self._report("S208", Severity.WARNING, f"subroutine '{names[0] if names else entry}' "
+                     "can run off the end of the program without RET", span)
+
+
+def _common_types(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """The top types two paths agree on."""
+    common: list[str] = []
+    for x, y in zip(reversed(a), reversed(b), strict=False):
+        common.append(x if x == y else "?")
+    return tuple(reversed(common))
+
+
+def _count(depth: float) -> str:
+    return "an unknown number of" if depth in (INFINITY, -INFINITY) else str(int(depth))
+
+
+def _depths(state: _State) -> str:
+    return _count(state[0])

@@ -1,0 +1,88 @@
+"""The one place that runs a program to completion for a host without an event loop.
+
+Diagnostics, the CLI, and (later) LLM validation all run programs through `run_program`, so the
+limits, the treatment of LLM instructions and the shape of the result are the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..lang.assembler import Program, Value
+from .config import VMConfig
+from .executable import Executable
+from .machine import Failed, Halted, LLMRequest, Machine, Outcome, Suspended
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A host's answer that ends an LLM instruction with an error (LLMUnavailable, NoValidFix)."""
+
+    kind: str
+    message: str
+
+
+Fulfil = Callable[[LLMRequest], "str | Refusal | None"]
+"""Answers an LLM request: the code, a refusal, or None to stop the run there (no answer)."""
+
+
+def no_llm(request: LLMRequest) -> None:
+    """The host that has no LLM and no cache: every LLM instruction stops the run."""
+    return None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a run ended. `outcome` is `Suspended` when the host had no answer for a request."""
+
+    outcome: Outcome
+    output: str
+    memory: dict[str, Value]
+    stack: tuple[Value, ...]
+    steps: int
+
+    @property
+    def halted(self) -> bool:
+        return isinstance(self.outcome, Halted)
+
+    @property
+    def failed(self) -> Failed | None:
+        return self.outcome if isinstance(self.outcome, Failed) else None
+
+    @property
+    def stopped_at(self) -> LLMRequest | None:
+        """The LLM request the run stopped at, unanswered."""
+        return self.outcome.request if isinstance(self.outcome, Suspended) else None
+
+
+def run_program(
+    program: Program | Executable,
+    config: VMConfig | None = None,
+    *,
+    fulfil: Fulfil = no_llm,
+    memory: dict[str, Value] | None = None,
+) -> RunResult:
+    """Run `program` under `config` (the sandbox's limits by default), answering LLM requests
+    with `fulfil`."""
+    machine = Machine(program, config, memory=memory)
+    outcome = machine.run()
+    while isinstance(outcome, Suspended):
+        answer = fulfil(outcome.request)
+        if answer is None:
+            break
+        if isinstance(answer, Refusal):
+            outcome = machine.resume_error(answer.kind, answer.message)
+        else:
+            outcome = machine.resume(answer)
+    return RunResult(outcome, machine.text_output, dict(machine.memory), tuple(machine.stack),
+                     machine.steps)
+
+
+def cached(answers: dict[tuple[str, str, str | None], str]) -> Fulfil:
+    """A host that answers from earlier results for the same request and stops otherwise."""
+
+    def fulfil(request: LLMRequest) -> str | None:
+        return answers.get((request.kind, request.prompt, request.code))
+
+    return fulfil
