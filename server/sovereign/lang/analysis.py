@@ -101,8 +101,10 @@ class _Analyser:
         else:
             self.summaries = {s: Summary(v.need, (-INFINITY, INFINITY) if v.returns else None)
                               for s, v in self.summaries.items()}
-        self.reporting = True
         contexts = self._all_contexts()
+        self.reporting = True
+        for context in contexts:
+            self._check(context)
         self._whole_program_findings(contexts)
         stack: dict[int, StackInfo] = {}
         for context in contexts:
@@ -154,10 +156,6 @@ class _Analyser:
         types = _common_types(old[2], state[2])
         if (low, high, types) == old:
             return False
-        if old[0] == old[1] and state[0] == state[1] and old[0] != state[0]:
-            self._report("S206", Severity.WARNING, "the stack depth differs between the paths "
-                         f"that meet here ({_depths(old)} and {_depths(state)} values)",
-                         self.code[index].span)
         updates = context.updates.get(index, 0) + 1
         context.updates[index] = updates
         if updates > _WIDEN_AFTER:
@@ -167,6 +165,20 @@ class _Analyser:
                 low = -INFINITY if context.relative else 0
         context.states[index] = (low, high, types)
         return True
+
+    def _check(self, context: _Context) -> None:
+        """Report what the final states show. Findings wait for the fixed point, so that a
+        state seen halfway (before another path joined it) never produces a finding."""
+        incoming: dict[int, set[float]] = {context.entry: {0}}
+        for index, state in list(context.states.items()):
+            for successor, (low, high, _) in self._transfer(context, index, state):
+                if low == high:
+                    incoming.setdefault(successor, set()).add(low)
+        for index, depths in incoming.items():
+            if len(depths) > 1 and index < len(self.code):
+                shown = " and ".join(_count(d) for d in sorted(depths))
+                self._report("S206", Severity.WARNING, "paths with different stack depths "
+                             f"meet here ({shown} values)", self.code[index].span)
 
     def _transfer(self, context: _Context, index: int,
                   state: _State) -> Iterator[tuple[int, _State]]:
@@ -341,6 +353,3 @@ def _common_types(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
 def _count(depth: float) -> str:
     return "an unknown number of" if depth in (INFINITY, -INFINITY) else str(int(depth))
 
-
-def _depths(state: _State) -> str:
-    return _count(state[0])

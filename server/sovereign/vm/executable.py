@@ -31,8 +31,9 @@ newly hot blocks get units of their own, so compile time stays linear in the pro
 class Executable:
     """The prepared form of a `Program`; see the module docstring."""
 
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, *, hot: int = HOT) -> None:
         self.program = program
+        self.hot = hot
         code = program.code
         labels = program.labels
         self.size = len(code)
@@ -59,7 +60,7 @@ class Executable:
     def warm(self, leader: int) -> None:
         """Count an entry into a block by the reference interpreter; compile it once hot."""
         self.heat[leader] += 1
-        if self.heat[leader] == HOT and leader not in self.units and leader < self.size:
+        if self.heat[leader] == self.hot and leader not in self.units and leader < self.size:
             self._compile_hot_blocks(leader)
 
     def _compile_hot_blocks(self, leader: int) -> None:

@@ -1,0 +1,97 @@
+"""Static analysis: each finding, the stack depths behind inlay hints, subroutine summaries."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sovereign.lang.analysis import Summary, analyse
+from sovereign.lang.findings import Severity, Tag
+
+from .conftest import ROOT, program
+
+
+def codes(source: str) -> list[str]:
+    """Each finding as 'CODE line' (1-based)."""
+    return [f"{f.code} {f.span.line + 1}" for f in analyse(program(source)).findings]
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("HALT\nPUSH #1\nPRINT", ["S201 2"]),
+    ("PUSH #0\nJZ used\nused: NOP\nunused: HALT", ["S202 4"]),
+    ("LOAD ghost\nPRINT", ["S203 1"]),
+    ("PUSH #1\nADD", ["S204 2"]),
+    ("POP", ["S204 1"]),
+    ("PUSH #1\nJZ skip\nPUSH #2\nskip: PUSH #3\nADD\nPRINT", ["S205 5", "S206 4"]),
+    ("PUSH 'a'\nPUSH #1\nSUB", ["S207 3"]),
+    ("PUSH 'a'\nPUSH #1\nADD", ["S207 3"]),
+    ("PUSH 'a'\nPUSH #1\nLT", ["S207 3"]),
+    ("PUSH 'a'\nNEG", ["S207 2"]),
+    ("PUSH #1\nEVOLVE 'fix'", ["S207 2"]),
+    ("CALL f\nHALT\nf: PUSH #1", ["S201 2", "S208 3"]),
+    ("PUSH #1\nf: PRINT\nRET\nCALL f", ["S201 4", "S209 3"]),
+    ("PUSH #1\nCALL needs_two\nHALT\nneeds_two: ADD\nRET", ["S204 2"]),
+])
+def test_findings(source: str, expected: list[str]) -> None:
+    assert sorted(codes(source)) == sorted(expected)
+
+
+def test_severities_and_tags() -> None:
+    found = {f.code: f for f in analyse(program(
+        "HALT\nunused: PUSH #1\nPOP")).findings}
+    assert found["S201"].severity is Severity.HINT
+    assert Tag.UNNECESSARY in found["S201"].tags
+    assert (found["S201"].span.line, found["S201"].last_line) == (1, 2)
+    assert Tag.UNNECESSARY in found["S202"].tags
+
+
+def test_types_flow_through_stack_shuffles() -> None:
+    assert codes("PUSH #1\nPUSH 'a'\nSWAP\nSUB") == ["S207 4"]
+    assert codes("PUSH 'a'\nPUSH #1\nOVER\nMUL") == ["S207 4"]
+    assert codes("PUSH 'a'\nDUP\nADD\nPRINT") == []
+
+
+def test_unknown_types_are_not_reported() -> None:
+    assert codes("PUSH #1\nSTORE x\nLOAD x\nPUSH 'a'\nADD\nPRINT") == []
+
+
+def test_paths_that_disagree_on_types_are_not_certain() -> None:
+    assert codes("PUSH #0\nJZ s\nPUSH 'a'\nJMP j\ns: PUSH #1\nj: PUSH #2\nSUB\nPRINT") == []
+
+
+def test_stack_depths() -> None:
+    analysis = analyse(program("PUSH #1\nPUSH 'a'\nSWAP\nPOP\nPOP"))
+    depths = [(s.low, s.high, s.types) for _, s in sorted(analysis.stack.items())]
+    assert depths == [(0, 0, ()), (1, 1, ("int",)), (2, 2, ("int", "str")),
+                      (2, 2, ("str", "int")), (1, 1, ("str",))]
+
+
+def test_loops_that_grow_the_stack_widen_and_terminate() -> None:
+    analysis = analyse(program("l: PUSH #1\nJMP l"))
+    assert analysis.stack[0].high == math.inf
+    assert analysis.stack[0].low == 0
+
+
+def test_subroutine_summaries() -> None:
+    analysis = analyse(program("PUSH #3\nCALL square\nPRINT\nHALT\n"
+                               "square: DUP\nMUL\nRET"))
+    assert analysis.summaries == {4: Summary(need=1, returns=(0, 0))}
+    assert analysis.stack[2].low == analysis.stack[2].high == 1
+    assert analysis.stack[5].relative
+
+
+def test_recursion_reaches_a_fixed_point() -> None:
+    source = (ROOT / "examples" / "factorial_recursive.sov").read_text()
+    analysis = analyse(program(source))
+    assert [f.code for f in analysis.findings] == []
+    assert list(analysis.summaries.values()) == [Summary(need=1, returns=(0, 0))]
+
+
+def test_a_subroutine_that_never_returns_makes_its_callers_rest_unreachable() -> None:
+    assert codes("CALL f\nPRINT\nf: HALT") == ["S201 2"]
+
+
+def test_clean_examples_have_no_findings() -> None:
+    for path in (ROOT / "examples").glob("*.sov"):
+        assert analyse(program(path.read_text())).findings == (), path

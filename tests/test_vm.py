@@ -1,0 +1,280 @@
+"""The VM: every opcode, every runtime error, every limit. Each program runs by the reference
+interpreter and by compiled blocks, and the two must agree (see vmrun.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from sovereign.lang.assembler import INT_MAX, INT_MIN
+from sovereign.vm.config import VMConfig
+from sovereign.vm.machine import CLOCK_STRIDE, Failed, Halted, Machine, Suspended
+
+from .conftest import program
+from .vmrun import error, output, run, stack
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("PUSH #1\nPUSH 'a'", [1, "a"]),
+    ("PUSH #1\nPUSH #2\nPOP", [1]),
+    ("PUSH #1\nDUP", [1, 1]),
+    ("PUSH #1\nPUSH #2\nSWAP", [2, 1]),
+    ("PUSH #1\nPUSH #2\nOVER", [1, 2, 1]),
+    ("PUSH #1\nPUSH #2\nPUSH #3\nROT", [2, 3, 1]),
+    ("PUSH #2\nPUSH #3\nADD", [5]),
+    ("PUSH 'ab'\nPUSH 'cd'\nADD", ["abcd"]),
+    ("PUSH #2\nPUSH #3\nSUB", [-1]),
+    ("PUSH #-4\nPUSH #3\nMUL", [-12]),
+    ("PUSH #7\nPUSH #2\nDIV", [3]),
+    ("PUSH #-7\nPUSH #2\nDIV", [-3]),
+    ("PUSH #7\nPUSH #-2\nDIV", [-3]),
+    ("PUSH #-7\nPUSH #-2\nDIV", [3]),
+    ("PUSH #7\nPUSH #2\nMOD", [1]),
+    ("PUSH #-7\nPUSH #2\nMOD", [-1]),
+    ("PUSH #7\nPUSH #-2\nMOD", [1]),
+    ("PUSH #-7\nPUSH #-2\nMOD", [-1]),
+    (f"PUSH #{INT_MIN}\nPUSH #-1\nMOD", [0]),
+    ("PUSH #5\nNEG", [-5]),
+    (f"PUSH #{INT_MAX}\nNEG", [-INT_MAX]),
+    ("PUSH #1\nPUSH #1\nEQ", [1]),
+    ("PUSH #1\nPUSH '1'\nEQ", [0]),
+    ("PUSH #0\nPUSH ''\nEQ", [0]),
+    ("PUSH 'a'\nPUSH 'a'\nEQ", [1]),
+    ("PUSH #1\nPUSH '1'\nNE", [1]),
+    ("PUSH #1\nPUSH #2\nLT", [1]),
+    ("PUSH #2\nPUSH #2\nLE", [1]),
+    ("PUSH #2\nPUSH #1\nGT", [1]),
+    ("PUSH #1\nPUSH #2\nGE", [0]),
+    ("PUSH 'B'\nPUSH 'a'\nLT", [1]),
+    ("PUSH 'é'\nPUSH 'z'\nGT", [1]),
+    ("PUSH 'ab'\nPUSH 'abc'\nLT", [1]),
+    ("PUSH #1\nPUSH '0'\nAND", [1]),
+    ("PUSH #1\nPUSH ''\nAND", [0]),
+    ("PUSH #0\nPUSH ''\nOR", [0]),
+    ("PUSH #0\nPUSH #-3\nOR", [1]),
+    ("PUSH ''\nNOT", [1]),
+    ("PUSH '0'\nNOT", [0]),
+    ("PUSH #7\nSTORE x\nLOAD x\nLOAD 'x'", [7, 7]),
+    ("PUSH 'v'\nSTORE 'my var'\nLOAD \"my var\"", ["v"]),
+    ("PUSH #1\nSTORE x\nPUSH #2\nSTORE x\nLOAD x", [2]),
+    ("JMP over\nPUSH #1\nover: PUSH #2", [2]),
+    ("PUSH #0\nJZ yes\nPUSH #1\nyes: PUSH #2", [2]),
+    ("PUSH ''\nJZ yes\nPUSH #1\nyes: PUSH #2", [2]),
+    ("PUSH '0'\nJZ yes\nPUSH #1\nyes: PUSH #2", [1, 2]),
+    ("PUSH #5\nJNZ yes\nPUSH #1\nyes: PUSH #2", [2]),
+    ("PUSH #0\nJNZ yes\nPUSH #1\nyes: PUSH #2", [1, 2]),
+    ("CALL f\nPUSH #2\nHALT\nf: PUSH #1\nRET", [1, 2]),
+    ("PUSH #1\nASSERT\nNOP", []),
+    ("PUSH #1\nHALT\nPUSH #2", [1]),
+    ("CALL f\nPUSH #9\nf: PUSH #1\nHALT", [1]),
+    ("CALL f\nPUSH #9\nf: PUSH #1", [1]),
+    ("CALL end\nPUSH #9\nend:", []),
+    ("JMP end\nPUSH #1\nend:", []),
+])
+def test_opcodes(source: str, expected: list[object]) -> None:
+    assert stack(source) == expected
+
+
+def test_print() -> None:
+    assert output("PUSH #42\nPRINT\nPUSH 'é 😀'\nPRINT\nPUSH #-1\nPRINT\nPUSH ''\nPRINT") == [
+        "42", "é 😀", "-1", ""]
+
+
+def test_running_off_the_end_halts() -> None:
+    _, outcome = run("PUSH #1")
+    assert outcome == Halted()
+    assert run("")[1] == Halted()
+
+
+@pytest.mark.parametrize(("source", "kind", "line"), [
+    ("PUSH #1\nPUSH #0\nDIV", "DivisionByZero", 2),
+    ("PUSH #1\nPUSH #0\nMOD", "DivisionByZero", 2),
+    ("ADD", "StackUnderflow", 0),
+    ("PUSH #1\nSUB", "StackUnderflow", 1),
+    ("PUSH #1\nPUSH #1\nROT", "StackUnderflow", 2),
+    ("POP", "StackUnderflow", 0),
+    ("DUP", "StackUnderflow", 0),
+    ("PRINT", "StackUnderflow", 0),
+    ("STORE x", "StackUnderflow", 0),
+    ("JZ l\nl:", "StackUnderflow", 0),
+    ("ASSERT", "StackUnderflow", 0),
+    ("EVOLVE 'x'", "StackUnderflow", 0),
+    ("PUSH #1\nPUSH 'a'\nADD", "TypeMismatch", 2),
+    ("PUSH 'a'\nPUSH #1\nSUB", "TypeMismatch", 2),
+    ("PUSH 'a'\nPUSH 'b'\nMUL", "TypeMismatch", 2),
+    ("PUSH 'a'\nNEG", "TypeMismatch", 1),
+    ("PUSH #1\nPUSH 'a'\nLT", "TypeMismatch", 2),
+    ("PUSH #1\nEVOLVE 'fix'", "TypeMismatch", 1),
+    ("PUSH 'a'\nPUSH #0\nDIV", "TypeMismatch", 2),
+    ("LOAD x", "UndefinedName", 0),
+    (f"PUSH #{INT_MAX}\nPUSH #1\nADD", "IntegerOverflow", 2),
+    (f"PUSH #{INT_MIN}\nPUSH #1\nSUB", "IntegerOverflow", 2),
+    (f"PUSH #{INT_MAX}\nPUSH #2\nMUL", "IntegerOverflow", 2),
+    (f"PUSH #{INT_MIN}\nNEG", "IntegerOverflow", 1),
+    (f"PUSH #{INT_MIN}\nPUSH #-1\nDIV", "IntegerOverflow", 2),
+    ("RET", "ReturnOutsideCall", 0),
+    ("PUSH #0\nASSERT 'must hold'", "AssertionFailed", 1),
+    ("PUSH ''\nASSERT", "AssertionFailed", 1),
+    ("f: CALL f", "CallDepthExceeded", 0),
+    ("l: JMP l", "StepLimitExceeded", 0),
+])
+def test_runtime_errors(source: str, kind: str, line: int) -> None:
+    found = error(source)
+    assert (found.kind, found.span.line) == (kind, line)
+
+
+def test_the_first_applicable_check_wins() -> None:
+    assert error("PUSH 'a'\nDIV").kind == "StackUnderflow"
+    assert error("PUSH 'a'\nPUSH #0\nMOD").kind == "TypeMismatch"
+
+
+def test_assertion_messages() -> None:
+    assert error("PUSH #0\nASSERT 'n must be positive'").message == "n must be positive"
+    assert "integer 0" in error("PUSH #0\nASSERT").message
+
+
+def test_error_context() -> None:
+    found = error("PUSH #5\nCALL a\nHALT\na: PUSH #7\nCALL b\nRET\nb: PUSH #0\nDIV\nRET")
+    assert found.kind == "DivisionByZero"
+    assert (found.span.line, found.span.col, found.span.end) == (7, 0, 3)
+    assert [s.line for s in found.call_stack] == [1, 4]
+    assert found.stack_top == (5, 7, 0)
+    assert found.steps == 5
+    assert found.code == "R301"
+
+
+def test_stack_top_is_bounded() -> None:
+    found = error("\n".join(f"PUSH #{n}" for n in range(20)) + "\nPUSH 'x'\nSUB")
+    assert found.stack_top == (*range(13, 20), "x")
+
+
+def test_step_limit_allows_exactly_n() -> None:
+    four = "NOP\nNOP\nNOP\nHALT"
+    assert run(four, max_steps=4)[1] == Halted()
+    found = error(four, max_steps=3)
+    assert (found.kind, found.span.line, found.steps) == ("StepLimitExceeded", 3, 3)
+
+
+def test_jumps_count_as_steps() -> None:
+    found = error("l: JMP l", max_steps=10)
+    assert found.steps == 10
+
+
+def test_stack_limit_allows_exactly_n() -> None:
+    assert len(stack("PUSH #1\n" * 5, max_stack=5)) == 5
+    found = error("PUSH #1\n" * 6, max_stack=5)
+    assert (found.kind, found.span.line) == ("StackOverflow", 5)
+    assert error("PUSH #1\nDUP\nDUP", max_stack=2).kind == "StackOverflow"
+    assert error("PUSH #1\nPUSH #1\nOVER", max_stack=2).kind == "StackOverflow"
+    assert error("PUSH #1\nSTORE x\nPUSH #1\nLOAD x", max_stack=1).kind == "StackOverflow"
+
+
+def test_call_depth_allows_exactly_n() -> None:
+    nested = "CALL a\nHALT\na: CALL b\nRET\nb: CALL c\nRET\nc: RET"
+    assert run(nested, max_call_depth=3)[1] == Halted()
+    found = error(nested, max_call_depth=2)
+    assert (found.kind, found.span.line) == ("CallDepthExceeded", 4)
+
+
+def test_memory_limit_allows_exactly_n_and_overwrites() -> None:
+    two = "PUSH #1\nSTORE a\nPUSH #2\nSTORE b\nPUSH #3\nSTORE a\nPUSH #4\nSTORE b"
+    assert run(two, max_names=2)[1] == Halted()
+    found = error(two + "\nPUSH #5\nSTORE c", max_names=2)
+    assert (found.kind, found.span.line) == ("MemoryLimitExceeded", 9)
+
+
+def test_string_limit_allows_exactly_n() -> None:
+    assert stack("PUSH 'abc'\nPUSH 'de'\nADD", max_string=5) == ["abcde"]
+    assert error("PUSH 'abc'\nPUSH 'def'\nADD", max_string=5).kind == "StringTooLong"
+    assert error("PUSH 'abcdef'", max_string=5).kind == "StringTooLong"
+
+
+def test_output_limit_counts_utf8_bytes_and_newlines() -> None:
+    assert output("PUSH 'é'\nPRINT", max_output=3) == ["é"]
+    machine, outcome = run("PUSH 'ab'\nPRINT\nPUSH 'é'\nPRINT", max_output=4)
+    assert isinstance(outcome, Failed)
+    assert outcome.error.kind == "OutputLimitExceeded"
+    assert machine.output == ["ab"]
+    assert machine.output_bytes == 3
+
+
+def test_time_limit_uses_the_injected_clock() -> None:
+    ticks = itertools.count()
+    machine = Machine(program("l: JMP l"), VMConfig(max_steps=10**9, max_millis=5_000),
+                      clock=lambda: float(next(ticks)))
+    outcome = machine.run()
+    assert isinstance(outcome, Failed)
+    assert outcome.error.kind == "TimeLimitExceeded"
+    assert outcome.error.steps <= 10 * CLOCK_STRIDE
+
+
+def test_llmgen_suspends_and_resumes() -> None:
+    machine = Machine(program("LLMGEN 'write code'\nSTORE code\nLOAD code\nPRINT"))
+    outcome = machine.run()
+    assert isinstance(outcome, Suspended)
+    assert (outcome.request.kind, outcome.request.prompt, outcome.request.code) == (
+        "LLMGEN", "write code", None)
+    assert machine.resume("PUSH #1") == Halted()
+    assert machine.output == ["PUSH #1"]
+    assert machine.steps == 4
+
+
+def test_evolve_replaces_the_code() -> None:
+    machine = Machine(program("PUSH 'PUSH #1\\nPUSH #0\\nDIV'\nEVOLVE 'division by zero'"))
+    outcome = machine.run()
+    assert isinstance(outcome, Suspended)
+    assert outcome.request.code == "PUSH #1\nPUSH #0\nDIV"
+    assert machine.resume("PUSH #1") == Halted()
+    assert machine.stack == ["PUSH #1"]
+
+
+def test_resuming_with_an_error() -> None:
+    machine = Machine(program("NOP\nLLMGEN 'x'"))
+    machine.run()
+    failed = machine.resume_error("LLMUnavailable", "no LLM")
+    assert (failed.error.kind, failed.error.code, failed.error.span.line) == (
+        "LLMUnavailable", "R320", 1)
+
+
+def test_resuming_with_too_long_a_string() -> None:
+    machine = Machine(program("LLMGEN 'x'"), VMConfig(max_string=3))
+    machine.run()
+    outcome = machine.resume("four")
+    assert isinstance(outcome, Failed)
+    assert outcome.error.kind == "StringTooLong"
+
+
+def test_suspension_is_enforced() -> None:
+    machine = Machine(program("LLMGEN 'x'"))
+    machine.run()
+    with pytest.raises(RuntimeError):
+        machine.run()
+    machine.resume("")
+    with pytest.raises(RuntimeError):
+        machine.resume("")
+
+
+def test_llm_instruction_respects_the_stack_limit() -> None:
+    assert error("PUSH #1\nLLMGEN 'x'", max_stack=1).kind == "StackOverflow"
+
+
+def test_hot_loops_are_compiled_and_agree() -> None:
+    machine, outcome = run("PUSH #0\nSTORE i\nl: LOAD i\nPUSH #1\nADD\nDUP\nSTORE i\n"
+                           "PUSH #1000\nLT\nJNZ l\nLOAD i\nPRINT")
+    assert outcome == Halted()
+    assert machine.output == ["1000"]
+    assert machine.exe.units
+
+
+def test_a_long_run_compiles_by_itself() -> None:
+    machine = Machine(program("PUSH #0\nl: PUSH #1\nADD\nDUP\nPUSH #10000\nLT\nJNZ l"),
+                      VMConfig())
+    assert machine.run() == Halted()
+    assert machine.stack == [10000]
+    assert "def unit(m):" in machine.exe.compiled_source()
+
+
+def test_config_rejects_non_positive_limits() -> None:
+    with pytest.raises(ValueError, match="max_steps"):
+        VMConfig(max_steps=0)

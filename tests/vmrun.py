@@ -1,0 +1,74 @@
+"""Run a program by the reference interpreter and by compiled blocks, and insist they agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sovereign.lang.assembler import Program, Value
+from sovereign.vm.config import VMConfig
+from sovereign.vm.errors import VMError
+from sovereign.vm.executable import Executable
+from sovereign.vm.machine import Failed, Machine, Outcome
+
+from .conftest import program
+
+UNLIMITED_TIME = 1e9
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Everything a run leaves behind that both paths must agree on."""
+
+    outcome: str
+    error: tuple[object, ...] | None
+    output: tuple[str, ...]
+    stack: tuple[Value, ...]
+    memory: tuple[tuple[str, Value], ...]
+    steps: int
+    calls: tuple[int, ...]
+    pc: int
+
+
+def observe(machine: Machine, outcome: Outcome) -> Observed:
+    error = outcome.error if isinstance(outcome, Failed) else None
+    return Observed(
+        type(outcome).__name__,
+        None if error is None else (error.kind, error.message, error.pc, error.span,
+                                    error.call_stack, error.stack_top, error.steps),
+        tuple(machine.output), tuple(machine.stack), tuple(sorted(machine.memory.items())),
+        machine.steps, tuple(machine.calls), machine.pc,
+    )
+
+
+def both_ways(prog: Program, config: VMConfig) -> tuple[Machine, Outcome]:
+    """Run `prog` by reference and with every block compiled at its first entry; assert that
+    both end in the same state and return the compiled run."""
+    reference = Machine(prog, config, compiled=False)
+    expected = observe(reference, reference.run())
+    fast = Machine(Executable(prog, hot=1), config)
+    outcome = fast.run()
+    assert observe(fast, outcome) == expected
+    return fast, outcome
+
+
+def run(source: str, **limits: int) -> tuple[Machine, Outcome]:
+    config = VMConfig(**{"max_millis": UNLIMITED_TIME, **limits})
+    return both_ways(program(source), config)
+
+
+def output(source: str, **limits: int) -> list[str]:
+    machine, outcome = run(source, **limits)
+    assert not isinstance(outcome, Failed), outcome.error
+    return machine.output
+
+
+def stack(source: str, **limits: int) -> list[Value]:
+    machine, outcome = run(source, **limits)
+    assert not isinstance(outcome, Failed), outcome.error
+    return machine.stack
+
+
+def error(source: str, **limits: int) -> VMError:
+    _, outcome = run(source, **limits)
+    assert isinstance(outcome, Failed), f"expected a runtime error, got {outcome}"
+    return outcome.error
