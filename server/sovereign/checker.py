@@ -32,15 +32,24 @@ class CheckResult:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        """Assembly errors, else analysis findings and the sandbox run's result, in line order."""
+        """Assembly errors, else analysis findings and the sandbox run's result, in line order.
+
+        When the run fails where the analysis already saw an error, only the runtime error is
+        kept: it says the same with the real values and the call stack.
+        """
         found = list(self.assembly.findings)
-        if self.analysis is not None:
-            found += self.analysis.findings
+        runtime: Finding | None = None
         if self.run is not None:
             if (failed := self.run.failed) is not None:
-                found.append(runtime_finding(failed.error))
+                runtime = runtime_finding(failed.error)
             elif (request := self.run.stopped_at) is not None:
-                found.append(self._stopped(request))
+                runtime = self._stopped(request)
+        if self.analysis is not None:
+            found += [f for f in self.analysis.findings
+                      if not (runtime and runtime.is_error and f.is_error
+                              and f.span == runtime.span)]
+        if runtime is not None:
+            found.append(runtime)
         return tuple(sorted(found, key=lambda f: (f.span.line, f.span.col)))
 
     def _stopped(self, request: LLMRequest) -> Finding:

@@ -136,18 +136,25 @@ class Machine:
             if self.halted or self.pc >= size:
                 self.halted = True
                 return Halted()
-            unit = exe.units.get(self.pc) if self.compiled else None
-            if unit is not None and unit(self) == 0:
+            if self.compiled and self._run_compiled() == 0:
                 continue
             self._run_block()
             if self.pending is not None:
                 return Suspended(self.pending)
 
+    def _run_compiled(self) -> int:
+        """Run compiled code from pc if there is (or now is) a unit for it: 0 when it left the
+        unit for another block, 1 when the reference interpreter must take the next step."""
+        exe = self.exe
+        unit = exe.units.get(self.pc)
+        if unit is None and exe.is_leader[self.pc]:
+            exe.warm(self.pc)
+            unit = exe.units.get(self.pc)
+        return 1 if unit is None else unit(self)
+
     def _run_block(self) -> None:
         """Run instructions by reference until the next block starts (at least one)."""
         is_leader, size = self.exe.is_leader, self.exe.size
-        if is_leader[self.pc] and self.compiled:
-            self.exe.warm(self.pc)
         self._step()
         while not (self.halted or self.pending or self.pc >= size or is_leader[self.pc]):
             self._step()

@@ -1,0 +1,143 @@
+"""The `sovereign` command end to end, as a user runs it: a real process, its output and status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+
+def sovereign(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sovereign", *map(str, args)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "prog.sov") -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_run_prints_the_output() -> None:
+    result = sovereign("run", "examples/hello.sov")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "Hello, Sovereign!\n", "")
+
+
+def test_run_reports_a_runtime_error_with_caret_and_call_stack() -> None:
+    result = sovereign("run", "examples/bugs/division_by_zero.sov")
+    assert result.returncode == 2
+    assert result.stdout == "5\n"
+    assert result.stderr.splitlines() == [
+        "examples/bugs/division_by_zero.sov:13:5: error[R301]: DivisionByZero: 50 / 0",
+        " 13 |     DIV",
+        "    |     ^^^",
+        "  called from examples/bugs/division_by_zero.sov:8:5: CALL half_of",
+        "  stack (top last): 50, 0",
+        "  after 11 steps",
+    ]
+
+
+def test_run_refuses_a_file_that_does_not_assemble(tmp_path: Path) -> None:
+    path = write(tmp_path, "PUSHH #1\nJMP nowhere\n")
+    result = sovereign("run", path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{path}:1:1: error[E101]: unknown opcode 'PUSHH' (did you mean PUSH?)",
+        f"{path}:2:5: error[E109]: undefined label 'nowhere'",
+    ]
+
+
+def test_run_llm_instructions_fail_clearly_until_an_llm_is_configured() -> None:
+    result = sovereign("run", "examples/generate_sort.sov")
+    assert result.returncode == 2
+    assert "error[R320]: LLMUnavailable: no LLM is configured yet" in result.stderr
+
+
+def test_run_limits_are_flags(tmp_path: Path) -> None:
+    path = write(tmp_path, "l: JMP l\n")
+    result = sovereign("run", path, "--max-steps", "1000")
+    assert result.returncode == 2
+    assert "warning[R309]: StepLimitExceeded: did not halt within 1000 steps" in result.stderr
+    assert "after 1000 steps" in result.stderr
+
+
+def test_run_can_show_what_was_compiled(tmp_path: Path) -> None:
+    path = write(tmp_path, "PUSH #0\nl: PUSH #1\nADD\nDUP\nPUSH #100\nLT\nJNZ l\n")
+    result = sovereign("run", "--show-compiled", path)
+    assert result.returncode == 0
+    assert "def unit(m):" in result.stderr
+
+
+def test_check_reports_every_finding_and_the_sandbox_error(tmp_path: Path) -> None:
+    path = write(tmp_path, 'PUSH "a"\nPUSH #1\nSUB\nHALT\nPUSH #2\n')
+    result = sovereign("check", path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:3:1: error[R304]: TypeMismatch: SUB needs two integers, got string 'a' and "
+        "integer 1",
+        f"{path}:5:1: hint[S201]: unreachable code",
+    ]
+
+
+def test_check_passes_clean_files_with_status_zero() -> None:
+    result = sovereign("check", *sorted((ROOT / "examples").glob("*.sov")))
+    assert result.returncode == 0, result.stdout
+    assert "error" not in result.stdout
+
+
+def test_check_json(tmp_path: Path) -> None:
+    path = write(tmp_path, "PUSH #1\nADD\n")
+    result = sovereign("check", "--format", "json", path)
+    assert result.returncode == 1
+    records = json.loads(result.stdout)
+    assert [(r["code"], r["line"], r["column"], r["severity"]) for r in records] == [
+        ("R302", 2, 1, "error")]
+    assert records[0]["end_column"] == 4
+
+
+def test_check_keeps_going_past_unreadable_files(tmp_path: Path) -> None:
+    good = write(tmp_path, "PUSH #1\nPRINT\n")
+    result = sovereign("check", tmp_path / "missing.sov", good)
+    assert result.returncode == 1
+    assert "cannot read" in result.stderr
+    assert "No such file" in result.stderr
+
+
+@pytest.mark.parametrize("content", [
+    b"\x00\xff\xfe garbage \x80\n\x01\x02",
+    b"",
+    b"PUSH #1\r\nPRINT\r\n",
+    "\tPUSH '日本 😀'\t; コメント\n\tPRINT".encode(),
+    ("PUSH " + "#9" * 200_000).encode(),
+    b'PUSH "' + b"x" * 1_000_000 + b'"\nPRINT\n',
+])
+def test_bad_input_never_gives_a_traceback(tmp_path: Path, content: bytes) -> None:
+    path = write(tmp_path, content)
+    for command in ("check", "run"):
+        result = sovereign(command, path)
+        assert "Traceback" not in result.stderr
+        assert result.returncode in (0, 1, 2)
+
+
+def test_bad_flags_are_usage_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, "HALT\n")
+    result = sovereign("run", path, "--max-stack", "-3")
+    assert result.returncode == 2
+    assert "must be positive" in result.stderr
+    assert sovereign("frobnicate").returncode == 2
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "sovereign"
+    result = subprocess.run([str(script), "run", "examples/hello.sov"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert result.stdout == "Hello, Sovereign!\n"

@@ -1,0 +1,123 @@
+"""Property tests: no input makes the core raise, hang or break a limit, and the compiled path
+always agrees with the reference interpreter."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sovereign.checker import check
+from sovereign.lang.assembler import assemble
+from sovereign.lang.opcodes import OPCODES, Operand
+from sovereign.vm.config import VMConfig
+from sovereign.vm.errors import RUNTIME_ERRORS
+from sovereign.vm.machine import Failed, Halted, Suspended
+
+from .vmrun import both_ways
+
+_FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_WORDS = [*OPCODES, *(name.lower() for name in OPCODES), "loop", "x", "#1", "#-5", "#0x1F",
+          "#0b1", '"s"', "'t'", '"\\n"', ";", "l:", "x:", ":", "#", '"', "\\", "\t", "é", "😀"]
+_line = st.lists(st.sampled_from(_WORDS), max_size=5).map(" ".join)
+_source = st.lists(_line, max_size=30).map("\n".join)
+
+
+@_FAST
+@given(st.text())
+def test_any_text_assembles_without_raising(text: str) -> None:
+    _check_spans(text, assemble(text))
+
+
+@_FAST
+@given(st.binary())
+def test_any_bytes_assemble_without_raising(data: bytes) -> None:
+    assemble(data)
+
+
+@_FAST
+@given(_source)
+def test_token_soup_checks_without_raising(source: str) -> None:
+    result = check(source)
+    _check_spans(source, result.assembly)
+    for finding in result.findings:
+        assert finding.code[0] in "ESR"
+
+
+def _check_spans(text: str, assembly: object) -> None:
+    lines = assembly.texts  # type: ignore[attr-defined]
+    for finding in assembly.findings:  # type: ignore[attr-defined]
+        span = finding.span
+        assert 0 <= span.line < len(lines)
+        assert 0 <= span.col <= span.end <= len(lines[span.line]) + 1
+
+
+@_FAST
+@given(_line)
+def test_the_simple_scan_and_the_careful_lexer_agree(line: str) -> None:
+    """A comment holding a CR sends a line down the careful path without changing its meaning,
+    so both paths must give the same instructions and findings."""
+    if ";" in line or '"' in line or "'" in line or "\\" in line:
+        return
+    simple, careful = assemble(line), assemble(line + " ;\rcareful")
+    assert simple.program.code == careful.program.code
+    assert simple.program.labels == careful.program.labels
+    assert [(f.code, f.span) for f in simple.findings] == [
+        (f.code, f.span) for f in careful.findings]
+
+
+_OPERANDS = {
+    Operand.NONE: st.just(""),
+    Operand.VALUE: st.one_of(
+        st.integers(-(2**63), 2**63 - 1).map(lambda n: f"#{n}"),
+        st.sampled_from(["#0", "#1", "#-1", "#2", "#-2", "#9223372036854775807",
+                         "#-9223372036854775808", "#4611686018427387904",
+                         "#-4611686018427387905"]),
+        st.sampled_from(['""', '"a"', '"0"', '"ab"', '"é"'])),
+    Operand.LABEL: st.sampled_from(["L0", "L1", "L2", "L3"]),
+    Operand.NAME: st.sampled_from(["x", "y", '"z z"']),
+    Operand.TEXT: st.sampled_from(['"make code"', '"fix it"']),
+    Operand.OPTIONAL_TEXT: st.sampled_from(["", '"must hold"']),
+}
+
+
+@st.composite
+def _programs(draw: st.DrawFn) -> str:
+    """Valid programs: a few values to start from, then random instructions and labels."""
+    lines = ["PUSH #5", "STORE x", 'PUSH "s"', "STORE y"]
+    for _ in range(draw(st.integers(0, 6))):
+        lines.append("PUSH " + draw(_OPERANDS[Operand.VALUE]))
+    body = []
+    names = sorted(OPCODES)
+    for _ in range(draw(st.integers(1, 25))):
+        opcode = OPCODES[draw(st.sampled_from(names))]
+        body.append(f"{opcode.name} {draw(_OPERANDS[opcode.operand])}".strip())
+    for label in ("L0", "L1", "L2", "L3"):
+        body.insert(draw(st.integers(0, len(body))), f"{label}:")
+    return "\n".join(lines + body)
+
+
+_limits = st.builds(
+    VMConfig,
+    max_stack=st.integers(1, 20), max_names=st.integers(1, 4), max_steps=st.integers(1, 3000),
+    max_call_depth=st.integers(1, 8), max_string=st.integers(1, 30),
+    max_output=st.integers(1, 60), max_millis=st.just(1e9),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_programs(), _limits)
+def test_random_programs_stay_within_limits_and_both_paths_agree(source: str,
+                                                                 config: VMConfig) -> None:
+    assembly = assemble(source)
+    assert assembly.ok, assembly.findings
+    machine, outcome = both_ways(assembly.program, config)
+    assert isinstance(outcome, Halted | Failed | Suspended)
+    if isinstance(outcome, Failed):
+        assert outcome.error.kind in RUNTIME_ERRORS
+    assert machine.steps <= config.max_steps
+    assert len(machine.stack) <= config.max_stack
+    assert len(machine.memory) <= config.max_names
+    assert len(machine.calls) <= config.max_call_depth
+    assert machine.output_bytes <= config.max_output
+    assert all(len(v) <= config.max_string for v in machine.stack if isinstance(v, str))
