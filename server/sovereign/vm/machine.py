@@ -131,7 +131,7 @@ class Machine:
         return request
 
     def _loop(self) -> Outcome:
-        exe, size = self.exe, self.exe.size
+        size = self.exe.size
         while True:
             if self.halted or self.pc >= size:
                 self.halted = True
