@@ -92,16 +92,20 @@ class _Analyser:
         self.reporting = False
 
     def run(self) -> Analysis:
+        contexts = [_Context(0, relative=False)] + [_Context(s, relative=True)
+                                                     for s in self.subroutines]
+        stale = list(range(len(contexts)))
         for _ in range(_SUMMARY_ROUNDS):
-            contexts = self._all_contexts()
-            summaries = {c.entry: Summary(c.need, c.returns) for c in contexts[1:]}
-            if summaries == self.summaries:
+            for position in stale:
+                contexts[position] = self._interpreted(contexts[position])
+            changed = self._update_summaries(contexts[1:])
+            if not changed:
                 break
-            self.summaries = summaries
+            stale = [p for p, c in enumerate(contexts) if self._calls_any(c, changed)]
         else:
             self.summaries = {s: Summary(v.need, (-INFINITY, INFINITY) if v.returns else None)
                               for s, v in self.summaries.items()}
-        contexts = self._all_contexts()
+            contexts = [self._interpreted(c) for c in contexts]
         self.reporting = True
         for context in contexts:
             self._check(context)
@@ -113,12 +117,22 @@ class _Analyser:
         findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
         return Analysis(tuple(findings), stack, self.summaries)
 
-    def _all_contexts(self) -> list[_Context]:
-        contexts = [_Context(0, relative=False)]
-        contexts += [_Context(s, relative=True) for s in self.subroutines]
-        for context in contexts:
-            self._interpret(context)
-        return contexts
+    def _interpreted(self, context: _Context) -> _Context:
+        """A fresh abstract run of the context under the current summaries."""
+        fresh = _Context(context.entry, context.relative)
+        self._interpret(fresh)
+        return fresh
+
+    def _update_summaries(self, subroutines: list[_Context]) -> set[int]:
+        """Take the subroutines' new summaries; return the entries whose summary changed."""
+        summaries = {c.entry: Summary(c.need, c.returns) for c in subroutines}
+        changed = {s for s, summary in summaries.items() if self.summaries[s] != summary}
+        self.summaries = summaries
+        return changed
+
+    def _calls_any(self, context: _Context, entries: set[int]) -> bool:
+        return any(self.code[i].op == "CALL" and self.targets[i] in entries
+                   for i in context.states)
 
     def _report(self, code: str, severity: Severity, message: str, span: Span,
                 tags: tuple[Tag, ...] = (), end: Span | None = None) -> None:

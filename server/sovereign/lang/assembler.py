@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .findings import Finding, Related, Severity, Span
-from .lexer import IDENTIFIER, SIMPLE_OR_OTHER_LINES, Kind, Line, Token, lex_line, split_lines
+from .lexer import IDENTIFIER, SIMPLE_LINE, Kind, Line, Token, lex_line, split_lines
 from .opcodes import JUMPS, OPCODES, Opcode, Operand
 
 Value = int | str
@@ -77,10 +77,11 @@ class Assembly:
 def assemble(source: str | bytes) -> Assembly:
     """Assemble a whole file. Never raises on any input.
 
-    Most lines have a simple shape that one scan of the whole text reads (`simple_line` takes
-    them when they are certainly valid); only the others go through the lexer's careful path,
-    which is also the one that explains errors. This keeps re-assembly on every keystroke cheap:
-    the editor does it on every change.
+    Most lines have a simple shape (`label: OPCODE operand ; comment` with a plain operand)
+    that one regular expression reads; what such a line means depends on its text alone, so it
+    is remembered, and the next version of the file (the editor assembles on every keystroke)
+    costs a dictionary lookup per unchanged line. Only lines of other shapes take the lexer's
+    careful path, which is also the one that explains errors.
     """
     builder = _Builder()
     text = _text_or_none(source)
@@ -89,11 +90,15 @@ def assemble(source: str | bytes) -> Assembly:
         for number, line_text, bad_encoding in split_lines(source):
             texts.append(line_text)
             builder.careful_line(number, line_text, bad_encoding)
-    else:
-        texts = [line.removesuffix("\r") for line in text.split("\n")]
-        for number, groups in enumerate(SIMPLE_OR_OTHER_LINES.findall(text)):
-            if groups[7] or not builder.simple_line(number, groups):
-                builder.careful_line(number, texts[number], None)
+        return builder.finish(texts)
+    texts = [line.removesuffix("\r") for line in text.split("\n")]
+    shapes = _shapes
+    for number, line_text in enumerate(texts):
+        shape = shapes.get(line_text) or _remember_shape(line_text)
+        if shape is _CAREFUL:
+            builder.careful_line(number, line_text, None)
+        else:
+            builder.simple_line(number, shape)
     return builder.finish(texts)
 
 
@@ -117,25 +122,13 @@ class _Builder:
         self.labels: dict[str, int] = {}
         self.label_spans: dict[str, Span] = {}
 
-    def simple_line(self, number: int, groups: tuple[str, ...]) -> bool:
-        """Take a line of the simple shape when it is certainly valid; False sends it to the
-        careful path, which decides and explains any error."""
-        indent, label, blank, word, gap, operand, _, _ = groups
-        if word:
-            accepts = _SIMPLE_ACCEPTS.get(word.upper())
-            if accepts is None:
-                return False
-            col = len(indent) + (len(label) + 1 if label else 0) + len(blank)
-            value = _simple_operand(accepts, operand)
-            if isinstance(value, _Invalid):
-                return False
-            arg_col = col + len(word) + len(gap) if operand else -1
-            end = arg_col + len(operand) if operand else col + len(word)
-            self.code.append(Instruction(accepts.name, value, number, col, end, arg_col))
+    def simple_line(self, number: int, shape: _Shape) -> None:
+        label, label_col, name, value, col, end, arg_col = shape
         if label:
-            self.define_label(label, Span(number, len(indent), len(indent) + len(label)),
-                              len(self.code) - (1 if word else 0))
-        return True
+            self.define_label(label, Span(number, label_col, label_col + len(label)),
+                              len(self.code))
+        if name:
+            self.code.append(Instruction(name, value, number, col, end, arg_col))
 
     def careful_line(self, number: int, text: str, bad_encoding: Finding | None) -> None:
         line = lex_line(number, text)
@@ -188,24 +181,70 @@ _SIMPLE_ACCEPTS = {
 }
 
 
-class _Invalid:
-    """The operand is not one the opcode takes as written."""
+class _Shape(NamedTuple):
+    """What a simple line means, apart from its line number: its label (or ""), the opcode
+    (or "" when there is none), the operand's value and the columns."""
+
+    label: str
+    label_col: int
+    name: str
+    value: Value | None
+    col: int
+    end: int
+    arg_col: int
 
 
-_INVALID = _Invalid()
+_CAREFUL = _Shape("", 0, "", None, 0, 0, 0)
+"""The shape of a line that must take the careful path."""
+
+_shapes: dict[str, _Shape] = {}
+_SHAPES_LIMIT = 100_000
 
 
-def _simple_operand(accepts: _Accepts, operand: str) -> Value | _Invalid | None:
-    """The value of a simple operand, or _INVALID when the opcode does not take it as written."""
-    if not operand:
-        return None if accepts.nothing else _INVALID
-    first = operand[0]
-    if first == "#":
+def forget_line_shapes() -> None:
+    """Drop the remembered line shapes, so that the next assembly is a cold start."""
+    _shapes.clear()
+
+
+def _remember_shape(text: str) -> _Shape:
+    """Read a line's shape and remember it (the memory is bounded by dropping it when full)."""
+    if len(_shapes) >= _SHAPES_LIMIT:
+        _shapes.clear()
+    shape = _simple_shape(text)
+    if len(text) <= 200:
+        _shapes[text] = shape
+    return shape
+
+
+def _simple_shape(text: str) -> _Shape:
+    """The shape of a simple line when it is certainly valid, else _CAREFUL."""
+    match = SIMPLE_LINE.fullmatch(text)
+    if match is None:
+        return _CAREFUL
+    _, label, _, word, _, operand, _ = match.groups()
+    label_col = match.start(2)
+    if word is None:
+        return _Shape(label or "", label_col, "", None, 0, 0, -1)
+    accepts = _SIMPLE_ACCEPTS.get(word.upper())
+    if accepts is None:
+        return _CAREFUL
+    valid = accepts.nothing
+    value: Value | None = None
+    if operand is None:
+        pass
+    elif operand.startswith("#"):
         value = int(operand[1:])
-        return value if accepts.integer and INT_MIN <= value <= INT_MAX else _INVALID
-    if first in "\"'":
-        return operand[1:-1] if accepts.string else _INVALID
-    return operand if accepts.identifier else _INVALID
+        valid = accepts.integer and INT_MIN <= value <= INT_MAX
+    elif operand[0] in "\"'":
+        value, valid = operand[1:-1], accepts.string
+    else:
+        value, valid = operand, accepts.identifier
+    if not valid:
+        return _CAREFUL
+    col = match.start(4)
+    if operand is None:
+        return _Shape(label or "", label_col, accepts.name, None, col, match.end(4), -1)
+    return _Shape(label or "", label_col, accepts.name, value, col, match.end(6), match.start(6))
 
 
 def _instruction(line: Line) -> Instruction | None:

@@ -54,11 +54,9 @@ _SIMPLE = (
     r"([ \t]*+)(?:([A-Za-z_][A-Za-z0-9_]*+):(?=[ \t;\r]|$))?([ \t]*+)"
     r"(?:([A-Za-z]++)(?:([ \t]++)"
     r"(#-?[0-9]++|[A-Za-z_][A-Za-z0-9_]*+|\"[^\"\\\r\n]*+\"|'[^'\\\r\n]*+'))?)?"
-    r"[ \t]*+(;[^\r\n]*+)?\r?"
+    r"[ \t]*+(;[^\r\n]*+)?"
 )
 SIMPLE_LINE = re.compile(_SIMPLE)
-SIMPLE_OR_OTHER_LINES = re.compile(rf"^(?:{_SIMPLE}$|([^\n]++))", re.MULTILINE)
-"""Matches every line of a text once: the simple groups, or group 8 with a line of another shape."""
 _TOKEN = re.compile(
     r"""[ \t]+|(;.*)|("(?:[^"\\]|\\.?)*"?|'(?:[^'\\]|\\.?)*'?)|([^ \t;]+)""", re.DOTALL
 )

@@ -82,9 +82,11 @@ class _Block:
     def write(self) -> list[str]:
         need, peak = self._stack_bounds()
         guard = f"steps + {len(self.span)} > gate"
-        if need:
+        if need and peak:
+            guard += f" or not {need} <= len(stack) <= maxs - {peak}"
+        elif need:
             guard += f" or len(stack) < {need}"
-        if peak:
+        elif peak:
             guard += f" or len(stack) > maxs - {peak}"
         self.lines.append(f"if {guard}: flag = 1; raise _Exit")
         self.lines.append(f"steps += {len(self.span)}")
@@ -131,10 +133,7 @@ class _Block:
 
     def _deopt(self, index: int) -> str:
         """Statements that hand instruction `index` to the reference interpreter."""
-        parts = []
-        if self.sym:
-            values = ", ".join(entry.value() for entry in self.sym)
-            parts.append(f"stack.extend(({values},))")
+        parts = [self._push_all()] if self.sym else []
         undone = self.span.stop - index
         if undone:
             parts.append(f"steps -= {undone}")
@@ -146,9 +145,15 @@ class _Block:
 
     def _flush(self) -> None:
         if self.sym:
-            values = ", ".join(entry.value() for entry in self.sym)
-            self.lines.append(f"stack.extend(({values},))")
+            self.lines.append(self._push_all())
             self.sym.clear()
+
+    def _push_all(self) -> str:
+        """A statement that pushes the symbolic stack onto the real one."""
+        values = [entry.value() for entry in self.sym]
+        if len(values) == 1:
+            return f"stack.append({values[0]})"
+        return f"stack.extend(({', '.join(values)}))"
 
     def _goto(self, target: int) -> list[str]:
         if target == self.leader and self.looping:
@@ -216,7 +221,11 @@ class _Block:
             self._equality(op)
         elif op in ("LT", "LE", "GT", "GE"):
             a, b = self._take(2)
-            if not a.type == b.type != "any":
+            if a.type == "any" and b.type != "any":
+                self._check(f"type({a.value()}) is not {b.type}", index)
+            elif b.type == "any" and a.type != "any":
+                self._check(f"type({b.value()}) is not {a.type}", index)
+            elif not a.type == b.type != "any":
                 self._check(f"type({a.value()}) is not type({b.value()})", index)
             symbol = {"LT": "<", "LE": "<=", "GT": ">", "GE": ">="}[op]
             del self.sym[-2:]

@@ -1,0 +1,110 @@
+"""How fast a file is assembled, prepared for running and analysed: what the editor pays on
+every keystroke.
+
+Assembly is timed cold (nothing remembered from an earlier run) and warm (the file assembled
+before, with one line changed: what a keystroke costs).
+
+Programs of 1,000 and 10,000 lines are generated (subroutines with loops, memory, strings and
+comments). The baseline, timed in the same run, is the least any reader of the file must do:
+split it into lines and each line into words with str.split. Best of several runs.
+
+    python benchmarks/analysis_speed.py
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from sovereign.lang.analysis import analyse
+from sovereign.lang.assembler import assemble, forget_line_shapes
+from sovereign.vm.executable import Executable
+
+REPEATS = 15
+
+
+def generate(lines: int, seed: int = 7) -> str:
+    """A program of about `lines` lines: a main part that calls subroutines with loops."""
+    rng = random.Random(seed)
+    subroutines = max(1, lines // 25)
+    out = [f"    CALL sub{k}" for k in range(subroutines)] + ["    HALT"]
+    k = 0
+    while len(out) < lines:
+        name = rng.choice(["acc", "i", "total", "text"])
+        out += [
+            f"sub{k}:                ; subroutine {k}",
+            "    PUSH #0",
+            f"    STORE {name}",
+            f"    PUSH #{rng.randint(1, 20)}",
+            "    STORE i",
+            f"loop{k}:",
+            f"    LOAD {name}",
+            f"    PUSH #{rng.randint(1, 99)}",
+            "    ADD",
+            f"    STORE {name}",
+            '    PUSH "step"      ; a string',
+            "    POP",
+            "    LOAD i",
+            "    PUSH #1",
+            "    SUB",
+            "    DUP",
+            "    STORE i",
+            f"    JNZ loop{k}",
+            f"    LOAD {name}",
+            "    PUSH #0",
+            "    GE",
+            '    ASSERT "never negative"',
+            "    RET",
+            "",
+        ]
+        k += 1
+    return "\n".join(out[:lines] if k >= subroutines else out)
+
+
+def best(action: Callable[[], object]) -> float:
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def baseline(text: str) -> int:
+    return sum(len(line.split()) for line in text.split("\n"))
+
+
+def cold(text: str) -> Callable[[], object]:
+    def prepare() -> object:
+        forget_line_shapes()
+        return Executable(assemble(text).program)
+
+    return prepare
+
+
+def measure(lines: int) -> None:
+    text = generate(lines)
+    assembly = assemble(text)
+    assert assembly.ok, assembly.findings[:3]
+    edited = text.replace("PUSH #0", "PUSH #1", 1)
+    floor = best(lambda: baseline(text))
+    cold_start = best(cold(text))
+    keystroke = best(lambda: Executable(assemble(edited).program))
+    analysing = best(lambda: analyse(assembly.program))
+    count = len(text.split("\n"))
+    ms = 1000
+    print(f"{count:>6} lines: baseline {floor * ms:6.2f} ms"
+          f" | assemble+prepare cold {cold_start * ms:6.2f} ms ({cold_start / floor:4.1f}x)"
+          f", after an edit {keystroke * ms:6.2f} ms ({keystroke / floor:4.1f}x)"
+          f" | analyse {analysing * ms:6.2f} ms ({analysing / floor:4.1f}x,"
+          f" {count / analysing / 1000:5.0f} k lines/s)")
+
+
+def main() -> None:
+    for lines in (1_000, 10_000):
+        measure(lines)
+
+
+if __name__ == "__main__":
+    main()

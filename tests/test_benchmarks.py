@@ -1,0 +1,46 @@
+"""The benchmark scripts stay runnable and compute the right answers (their timings are only
+printed, never asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+
+import pytest
+
+from sovereign.lang.analysis import analyse
+from sovereign.lang.assembler import assemble
+
+from .conftest import ROOT
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("program", "python", "n"), [
+    ("COUNTING_LOOP", "python_counting_loop", 1000),
+    ("FIB", "python_fib", 12),
+    ("NESTED", "python_nested", 20),
+])
+def test_vm_benchmark_programs_compute_what_python_computes(program: str, python: str,
+                                                            n: int) -> None:
+    bench = load("vm_speed")
+    source = getattr(bench, program).format(n=n)
+    expected = getattr(bench, python)(n)
+    for compiled in (False, True):
+        assert bench.run_vm(assemble(source).program, compiled, expected) > 0
+
+
+def test_generated_analysis_programs_are_clean() -> None:
+    bench = load("analysis_speed")
+    for lines in (100, 1000):
+        text = bench.generate(lines)
+        assembly = assemble(text)
+        assert assembly.ok
+        assert len(assembly.texts) >= lines
+        assert not [f for f in analyse(assembly.program).findings if f.is_error]
