@@ -14,12 +14,12 @@ split it into lines and each line into words with str.split. Best of several run
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 
 from sovereign.lang.analysis import analyse
 from sovereign.lang.assembler import assemble, forget_line_shapes
 from sovereign.vm.executable import Executable
+from timing import best
 
 REPEATS = 15
 
@@ -62,15 +62,6 @@ def generate(lines: int, seed: int = 7) -> str:
     return "\n".join(out[:lines] if k >= subroutines else out)
 
 
-def best(action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def baseline(text: str) -> int:
     return sum(len(line.split()) for line in text.split("\n"))
 
@@ -88,10 +79,10 @@ def measure(lines: int) -> None:
     assembly = assemble(text)
     assert assembly.ok, assembly.findings[:3]
     edited = text.replace("PUSH #0", "PUSH #1", 1)
-    floor = best(lambda: baseline(text))
-    cold_start = best(cold(text))
-    keystroke = best(lambda: Executable(assemble(edited).program))
-    analysing = best(lambda: analyse(assembly.program))
+    floor = best(lambda: baseline(text), REPEATS)
+    cold_start = best(cold(text), REPEATS)
+    keystroke = best(lambda: Executable(assemble(edited).program), REPEATS)
+    analysing = best(lambda: analyse(assembly.program), REPEATS)
     count = len(text.split("\n"))
     ms = 1000
     print(f"{count:>6} lines: baseline {floor * ms:6.2f} ms"

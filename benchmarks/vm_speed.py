@@ -10,12 +10,12 @@ runtime error would still carry its exact line. Best of several runs, since mach
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from sovereign.lang.assembler import Program, assemble
 from sovereign.vm.config import VMConfig
 from sovereign.vm.machine import Halted, Machine
+from timing import best
 
 REPEATS = 5
 
@@ -122,15 +122,6 @@ def python_nested(n: int) -> int:
     return acc
 
 
-def best(action: Callable[[], object], repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def run_vm(program: Program, compiled: bool, expected: int) -> int:
     machine = Machine(program, VMConfig.run_defaults(), compiled=compiled)
     assert machine.run() == Halted()
@@ -143,8 +134,8 @@ def measure(name: str, source: str, n: int, python: Callable[[int], int]) -> Non
     assert assembly.ok, assembly.findings
     expected = python(n)
     steps = run_vm(assembly.program, True, expected)
-    vm = best(lambda: run_vm(assembly.program, True, expected))
-    plain = best(lambda: python(n))
+    vm = best(lambda: run_vm(assembly.program, True, expected), REPEATS)
+    plain = best(lambda: python(n), REPEATS)
     print(f"{name:<28} {vm * 1000:9.1f} ms {plain * 1000:9.1f} ms {vm / plain:7.1f}x "
           f"{steps / vm / 1e6:8.1f} M instr/s")
 
@@ -153,7 +144,7 @@ def reference_ratio(source: str, n: int, python: Callable[[int], int]) -> float:
     assembly = assemble(source.format(n=n))
     expected = python(n)
     vm = best(lambda: run_vm(assembly.program, False, expected), repeats=2)
-    return vm / best(lambda: python(n))
+    return vm / best(lambda: python(n), REPEATS)
 
 
 def main() -> None:

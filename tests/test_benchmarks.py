@@ -4,6 +4,7 @@ printed, never asserted)."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from types import ModuleType
 
 import pytest
@@ -15,6 +16,9 @@ from .conftest import ROOT
 
 
 def load(name: str) -> ModuleType:
+    """Import a benchmark script as `python benchmarks/NAME.py` would run it."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

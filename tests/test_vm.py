@@ -243,12 +243,16 @@ def test_evolve_replaces_the_code() -> None:
     assert machine.stack == ["PUSH #1"]
 
 
-def test_resuming_with_an_error() -> None:
-    machine = Machine(program("NOP\nLLMGEN 'x'"))
+@pytest.mark.parametrize(("source", "kind", "code"), [
+    ("NOP\nLLMGEN 'x'", "LLMUnavailable", "R320"),
+    ("NOP\nPUSH 'DIV'\nEVOLVE 'x'", "NoValidFix", "R321"),
+])
+def test_resuming_with_an_error(source: str, kind: str, code: str) -> None:
+    machine = Machine(program(source))
     machine.run()
-    failed = machine.resume_error("LLMUnavailable", "no LLM")
-    assert (failed.error.kind, failed.error.code, failed.error.span.line) == (
-        "LLMUnavailable", "R320", 1)
+    failed = machine.resume_error(kind, "no luck")
+    assert (failed.error.kind, failed.error.code, failed.error.message) == (kind, code, "no luck")
+    assert failed.error.span.line == source.count("\n")
 
 
 def test_resuming_with_too_long_a_string() -> None:
