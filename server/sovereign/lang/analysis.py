@@ -83,8 +83,7 @@ class _Analyser:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.code = program.code
-        self.targets = [program.labels.get(str(i.arg), -1) if i.op in JUMPS else -1
-                        for i in self.code]
+        self.targets = program.targets
         self.subroutines = sorted({t for i, t in zip(self.code, self.targets, strict=True)
                                    if i.op == "CALL"})
         self.summaries = {s: Summary() for s in self.subroutines}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 from .findings import Finding, Related, Severity, Span
@@ -54,11 +55,11 @@ class Program:
     labels: dict[str, int]
     label_spans: dict[str, Span]
 
-    def target(self, index: int) -> int:
-        """The instruction index a jump at `index` goes to."""
-        label = self.code[index].arg
-        assert isinstance(label, str)
-        return self.labels[label]
+    @cached_property
+    def targets(self) -> tuple[int, ...]:
+        """For each instruction, the index its label operand marks (-1 for other opcodes)."""
+        labels = self.labels
+        return tuple(labels.get(str(i.arg), -1) if i.op in JUMPS else -1 for i in self.code)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..lang.assembler import Program
-from ..lang.opcodes import ENDS_BLOCK, JUMPS
+from ..lang.opcodes import ENDS_BLOCK
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -35,9 +35,8 @@ class Executable:
         self.program = program
         self.hot = hot
         code = program.code
-        labels = program.labels
         self.size = len(code)
-        self.targets = [labels.get(str(i.arg), -1) if i.op in JUMPS else -1 for i in code]
+        self.targets = program.targets
         self.is_leader = [False] * (self.size + 1)
         self.is_leader[0] = True
         for index, instruction in enumerate(code):
