@@ -31,7 +31,7 @@ def generate(lines: int, seed: int = 7) -> str:
     out = [f"    CALL sub{k}" for k in range(subroutines)] + ["    HALT"]
     k = 0
     while len(out) < lines:
-        name = rng.choice(["acc", "i", "total", "text"])
+        name = rng.choice(["acc", "sum", "total", "count"])
         out += [
             f"sub{k}:                ; subroutine {k}",
             "    PUSH #0",

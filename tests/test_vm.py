@@ -9,6 +9,7 @@ import pytest
 
 from sovereign.lang.assembler import INT_MAX, INT_MIN
 from sovereign.vm.config import VMConfig
+from sovereign.vm.executable import HOT, Executable
 from sovereign.vm.machine import CLOCK_STRIDE, Failed, Halted, Machine, Suspended
 
 from .conftest import program
@@ -283,6 +284,18 @@ def test_hot_loops_are_compiled_and_agree() -> None:
     assert outcome == Halted()
     assert machine.output == ["1000"]
     assert machine.exe.units
+
+
+def test_short_loops_stay_interpreted_and_hot_blocks_compile_once() -> None:
+    loop = "PUSH #{n}\nl: PUSH #1\nSUB\nDUP\nJNZ l"
+    short = Executable(program(loop.format(n=HOT - 1)))
+    assert Machine(short).run() == Halted()
+    assert short.units == {}
+    long = Executable(program(loop.format(n=10 * HOT)))
+    assert Machine(long).run() == Halted()
+    assert len(set(long.units.values())) == 1
+    assert Machine(long).run() == Halted()
+    assert len(set(long.units.values())) == 1
 
 
 def test_a_long_run_compiles_by_itself() -> None:

@@ -41,11 +41,16 @@ def observe(machine: Machine, outcome: Outcome) -> Observed:
 
 
 def both_ways(prog: Program, config: VMConfig) -> tuple[Machine, Outcome]:
-    """Run `prog` by reference and with every block compiled at its first entry; assert that
-    both end in the same state and return the compiled run."""
+    """Run `prog` by reference, then compiled two ways: each block in a unit of its own from
+    its first entry (so control crosses units), and all blocks in one unit from the start (so
+    control stays inside one). Assert that all end in the same state; return the last run."""
     reference = Machine(prog, config, compiled=False)
     expected = observe(reference, reference.run())
-    fast = Machine(Executable(prog, hot=1), config)
+    per_block = Machine(Executable(prog, hot=1), config)
+    assert observe(per_block, per_block.run()) == expected
+    whole = Executable(prog)
+    whole.compile_all()
+    fast = Machine(whole, config)
     outcome = fast.run()
     assert observe(fast, outcome) == expected
     return fast, outcome

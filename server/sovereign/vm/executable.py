@@ -1,13 +1,19 @@
 """A program prepared for running: jump targets resolved, basic blocks found, hot blocks compiled.
 
-Preparing is linear and cheap (the editor does it on every keystroke); compiling to Python is
-left until a block has run often enough to pay for it. Compiled units live here, not on a
-machine, so every run of the same program (a re-check, an EVOLVE candidate) reuses them.
+Preparing is linear and cheap (the editor does it on every keystroke). Compiling a block to
+Python costs about forty times what running it once by reference does, so a block is compiled
+only once it has been entered `HOT` times: the compile then costs no more than the time already
+spent interpreting it, and short loops are never compiled at all. Blocks that are warm by then
+(entered a quarter as often) join the same unit, so a loop's blocks jump to each other without
+leaving compiled code. Every block is compiled at most once.
+
+Compiled units live here, not on a machine, so every run of the same program (a re-check, an
+EVOLVE candidate) reuses them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from ..lang.assembler import Program
@@ -20,12 +26,8 @@ Unit = Callable[["Machine"], int]
 """A compiled set of blocks: runs from machine.pc until it leaves the set (returns 0) or an
 instruction needs the reference interpreter (returns 1)."""
 
-HOT = 16
+HOT = 50
 """Entries into a block, run by the reference interpreter, after which it is compiled."""
-
-MERGE_LIMIT = 4000
-"""Hot blocks are recompiled into one unit until they hold this many instructions; past it,
-newly hot blocks get units of their own, so compile time stays linear in the program."""
 
 
 class Executable:
@@ -47,7 +49,7 @@ class Executable:
                 self.is_leader[target] = True
         self.heat = [0] * (self.size + 1)
         self.units: dict[int, Unit] = {}
-        self._merged: set[int] = set()
+        self._warm: set[int] = set()
 
     def block(self, leader: int) -> range:
         """The instruction indices of the block that starts at `leader`."""
@@ -58,27 +60,30 @@ class Executable:
 
     def warm(self, leader: int) -> None:
         """Count an entry into a block by the reference interpreter; compile it once hot."""
-        self.heat[leader] += 1
-        if self.heat[leader] == self.hot and leader not in self.units and leader < self.size:
-            self._compile_hot_blocks(leader)
+        heat = self.heat[leader] = self.heat[leader] + 1
+        if heat * 4 >= self.hot:
+            self._warm.add(leader)
+        if heat >= self.hot and leader not in self.units and leader < self.size:
+            self._compile(self._warm | {leader})
 
-    def _compile_hot_blocks(self, leader: int) -> None:
-        """Compile `leader` with every other block that has run more than once: in a loop or a
-        subroutine, those blocks are the ones that run together."""
+    def compile_all(self) -> None:
+        """Compile every block not compiled yet into one unit, now (tests use it to run whole
+        programs compiled)."""
+        leaders = [b for b in range(self.size) if self.is_leader[b] and b not in self.units]
+        if leaders:
+            self._compile(leaders)
+
+    def _compile(self, leaders: Iterable[int]) -> None:
         from .compiler import compile_unit
 
-        fresh = {leader} | {
-            b for b in range(self.size) if self.heat[b] >= 2 and b not in self.units}
-        merged_size = sum(len(self.block(b)) for b in self._merged | fresh)
-        leaders = self._merged | fresh if merged_size <= MERGE_LIMIT else fresh
-        if leaders is not fresh:
-            self._merged = leaders
-        unit = compile_unit(self, sorted(leaders))
-        for leader in leaders:
+        members = sorted(set(leaders) - self.units.keys())
+        unit = compile_unit(self, members)
+        for leader in members:
             self.units[leader] = unit
+        self._warm.difference_update(members)
 
     def compiled_source(self) -> str:
-        """The Python source of every unit compiled so far, for `--trace` and debugging."""
+        """The Python source of every unit compiled so far, for `--show-compiled`."""
         seen: dict[int, str] = {}
         for unit in self.units.values():
             seen.setdefault(id(unit), getattr(unit, "source", ""))
