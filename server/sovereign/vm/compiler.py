@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..lang.assembler import INT_MAX, INT_MIN
-from ..lang.opcodes import OPCODES
+from ..lang.opcodes import ENDS_BLOCK, OPCODES
 from .machine import divide, remainder
 
 if TYPE_CHECKING:
@@ -69,9 +69,11 @@ class _Block:
     temps: list[int]
     lines: list[str] = field(default_factory=list)
     sym: list[_Entry] = field(default_factory=list)
-    looping: bool = False
     bound: set[str] = field(default_factory=set)
     """Memory locals already known to hold a value at this point of the block."""
+    span: range = field(init=False)
+    looping: bool = field(init=False)
+    """The block ends by jumping back to its own start: it becomes a `while` loop."""
 
     def __post_init__(self) -> None:
         self.span = self.exe.block(self.leader)
@@ -92,8 +94,7 @@ class _Block:
         self.lines.append(f"steps += {len(self.span)}")
         for index in self.span:
             self._instruction(index)
-        if self.exe.program.code[self.span[-1]].op not in ("JMP", "JZ", "JNZ", "CALL", "RET",
-                                                             "HALT", "LLMGEN", "EVOLVE"):
+        if self.exe.program.code[self.span[-1]].op not in ENDS_BLOCK:
             self._flush()
             self.lines.extend(self._goto(self.span[-1] + 1))
         if self.looping:
