@@ -49,8 +49,12 @@ class Summary:
 
 @dataclass(frozen=True)
 class Analysis:
+    """Findings, and the stack before (`stack`) and after (`stack_after`) each reachable
+    instruction; an instruction after which nothing runs (HALT, RET) has no `stack_after`."""
+
     findings: tuple[Finding, ...]
     stack: dict[int, StackInfo]
+    stack_after: dict[int, StackInfo]
     summaries: dict[int, Summary]
 
     @property
@@ -88,6 +92,7 @@ class _Analyser:
                                    if i.op == "CALL"})
         self.summaries = {s: Summary() for s in self.subroutines}
         self.findings: dict[tuple[str, int, int], Finding] = {}
+        self.after: dict[int, StackInfo] = {}
         self.reporting = False
 
     def run(self) -> Analysis:
@@ -114,7 +119,7 @@ class _Analyser:
             for index, (low, high, types) in context.states.items():
                 stack.setdefault(index, StackInfo(low, high, context.relative, types))
         findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
-        return Analysis(tuple(findings), stack, self.summaries)
+        return Analysis(tuple(findings), stack, self.after, self.summaries)
 
     def _interpreted(self, context: _Context) -> _Context:
         """A fresh abstract run of the context under the current summaries."""
@@ -184,7 +189,8 @@ class _Analyser:
         state seen halfway (before another path joined it) never produces a finding."""
         incoming: dict[int, set[float]] = {context.entry: {0}}
         for index, state in list(context.states.items()):
-            for successor, (low, high, _) in self._transfer(context, index, state):
+            for successor, (low, high, types) in self._transfer(context, index, state):
+                self.after.setdefault(index, StackInfo(low, high, context.relative, types))
                 if low == high:
                     incoming.setdefault(successor, set()).add(low)
         for index, depths in incoming.items():

@@ -353,6 +353,11 @@ def _wanted(operand: Operand) -> str:
     }[operand]
 
 
+def integer_value(literal: str) -> int | None:
+    """The value of an integer literal such as `#0x2A`, or None if it is not a valid one."""
+    return _integer(Line(0, literal), Token(Kind.WORD, literal, 0, len(literal), literal))
+
+
 def _integer(line: Line, token: Token) -> int | None:
     """Parse `#`, an optional `-`, then decimal, 0x hex or 0b binary ASCII digits."""
     body = token.text[1:]

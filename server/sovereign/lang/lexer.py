@@ -64,6 +64,13 @@ _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|.?)", re.DOTALL)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
 
 
+def string_literal(text: str) -> str:
+    """`text` written as a double-quoted Sovereign string that reads back as `text`."""
+    reverse = {value: f"\\{key}" for key, value in _ESCAPES.items() if key != "'"}
+    body = "".join(reverse.get(c) or (f"\\x{ord(c):02X}" if ord(c) < 0x20 else c) for c in text)
+    return f'"{body}"'
+
+
 def split_lines(source: str | bytes) -> Iterator[tuple[int, str, Finding | None]]:
     """Yield (number, text, finding) per line: LF ends a line, a CR before it is dropped, a leading
     BOM is ignored, and a line that is not valid UTF-8 yields a finding and empty text."""

@@ -1,0 +1,99 @@
+"""Where each label and memory name occurs: the index behind navigation, rename, highlight,
+completion and hover.
+
+It is built from the lexed lines, not from the assembled program, so it works on code that
+does not assemble yet: a user mid-edit still gets go-to-definition and references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .findings import Span
+from .lexer import IDENTIFIER, Kind, Line, Token, lex_line
+from .opcodes import JUMPS
+
+
+class Role(Enum):
+    DEFINITION = "definition"
+    JUMP = "jump"
+    CALL = "call"
+    STORE = "store"
+    LOAD = "load"
+
+
+LABEL = "label"
+MEMORY = "memory"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place a symbol is written. `span` covers the token as written (with the quotes of a
+    memory name written as a string)."""
+
+    kind: str
+    name: str
+    span: Span
+    role: Role
+    quoted: bool = False
+
+
+@dataclass
+class SymbolIndex:
+    lines: list[Line]
+    occurrences: list[Occurrence] = field(default_factory=list)
+
+    def at(self, line: int, col: int) -> Occurrence | None:
+        """The occurrence under a cursor (a cursor just after a name counts as on it)."""
+        for occurrence in self.occurrences_on(line):
+            if occurrence.span.col <= col <= occurrence.span.end:
+                return occurrence
+        return None
+
+    def occurrences_on(self, line: int) -> list[Occurrence]:
+        return [o for o in self.occurrences if o.span.line == line]
+
+    def of(self, kind: str, name: str) -> list[Occurrence]:
+        return [o for o in self.occurrences if o.kind == kind and o.name == name]
+
+    def names(self, kind: str) -> list[str]:
+        """Every name of a kind, in order of first appearance."""
+        return list(dict.fromkeys(o.name for o in self.occurrences if o.kind == kind))
+
+    def definition(self, kind: str, name: str) -> Occurrence | None:
+        """A label's definition, or the first STORE of a memory name."""
+        wanted = Role.DEFINITION if kind == LABEL else Role.STORE
+        return next((o for o in self.of(kind, name) if o.role is wanted), None)
+
+
+def index_symbols(texts: Sequence[str]) -> SymbolIndex:
+    """Lex every line and record each label and memory name it defines or uses."""
+    index = SymbolIndex([lex_line(number, text) for number, text in enumerate(texts)])
+    for line in index.lines:
+        if line.label is not None:
+            index.occurrences.append(Occurrence(
+                LABEL, line.label.text, line.label.span(line.number), Role.DEFINITION))
+        occurrence = _operand_occurrence(line)
+        if occurrence is not None:
+            index.occurrences.append(occurrence)
+    return index
+
+
+def _operand_occurrence(line: Line) -> Occurrence | None:
+    if len(line.tokens) < 2 or line.tokens[0].kind is not Kind.WORD:
+        return None
+    opcode, operand = line.tokens[0].text.upper(), line.tokens[1]
+    if opcode in JUMPS and _is_identifier(operand):
+        role = Role.CALL if opcode == "CALL" else Role.JUMP
+        return Occurrence(LABEL, operand.text, operand.span(line.number), role)
+    if opcode in ("LOAD", "STORE") and (operand.kind is Kind.STRING or _is_identifier(operand)):
+        role = Role.STORE if opcode == "STORE" else Role.LOAD
+        return Occurrence(MEMORY, operand.value, operand.span(line.number), role,
+                          quoted=operand.kind is Kind.STRING)
+    return None
+
+
+def _is_identifier(token: Token) -> bool:
+    return token.kind is Kind.WORD and IDENTIFIER.fullmatch(token.text) is not None
