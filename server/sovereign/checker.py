@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .lang.analysis import Analysis, analyse
-from .lang.assembler import Assembly, assemble
+from .lang.assembler import Assembly, Program, assemble
 from .lang.findings import Finding, Related, Severity
 from .vm.config import VMConfig
 from .vm.errors import VMError
@@ -41,7 +41,7 @@ class CheckResult:
         runtime: Finding | None = None
         if self.run is not None:
             if (failed := self.run.failed) is not None:
-                runtime = runtime_finding(failed.error)
+                runtime = runtime_finding(failed.error, self.assembly.program)
             elif (request := self.run.stopped_at) is not None:
                 runtime = self._stopped(request)
         if self.analysis is not None:
@@ -70,9 +70,19 @@ def check(source: str | bytes, config: VMConfig | None = None, *,
     return CheckResult(assembly, analysis, result)
 
 
-def runtime_finding(error: VMError) -> Finding:
-    """A runtime error as a finding at the failing instruction, with each active CALL."""
-    related = tuple(Related(span, "called from here") for span in reversed(error.call_stack))
+def runtime_finding(error: VMError, program: Program) -> Finding:
+    """A runtime error as a finding at the failing instruction, with each active CALL and, when
+    the step limit ran out inside a loop, the jump that closes the loop."""
+    related = [Related(span, "called from here") for span in reversed(error.call_stack)]
     severity = Severity.WARNING if error.kind in _WARNING_KINDS else Severity.ERROR
+    if error.kind == "StepLimitExceeded" and (back := back_edge(program, error.pc)) is not None:
+        related.append(Related(program.code[back].span, "the loop jumps back from here"))
     return Finding(error.code, severity, f"{error.kind}: {error.message}", error.span,
-                   related=related)
+                   related=tuple(related))
+
+
+def back_edge(program: Program, pc: int) -> int | None:
+    """The backward jump of the innermost loop around instruction `pc`, if there is one."""
+    loops = [(index - target, index) for index, target in enumerate(program.targets)
+             if program.code[index].op in ("JMP", "JZ", "JNZ") and 0 <= target <= pc <= index]
+    return min(loops)[1] if loops else None

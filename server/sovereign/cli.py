@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .checker import check, runtime_finding
-from .lang.assembler import assemble
+from .lang.assembler import Assembly, assemble
 from .lang.findings import Finding
 from .vm.config import VMConfig
 from .vm.errors import VMError
@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
                          help="print the Python the VM compiled hot blocks to (on stderr)")
     _limit_flags(run_cmd, VMConfig.run_defaults())
     run_cmd.set_defaults(command=_run)
+
+    lsp_cmd = commands.add_parser("lsp", help="start the language server (stdio by default)")
+    lsp_cmd.add_argument("--tcp", action="store_true", help="listen on 127.0.0.1 instead")
+    lsp_cmd.add_argument("--port", type=_positive(int), default=2087,
+                         help="the TCP port (default 2087)")
+    lsp_cmd.set_defaults(command=_lsp)
     return parser
 
 
@@ -156,14 +162,22 @@ def _run(args: argparse.Namespace) -> int:
         print(executable.compiled_source() or "(no block ran often enough to be compiled)",
               file=sys.stderr)
     if (failed := result.failed) is not None:
-        print(_runtime_report(args.file, assembly.texts, failed.error), file=sys.stderr)
+        print(_runtime_report(args.file, assembly, failed.error), file=sys.stderr)
         return 2
     return 0
 
 
-def _runtime_report(path: Path, texts: Sequence[str], error: VMError) -> str:
+def _lsp(args: argparse.Namespace) -> int:
+    from .lsp.main import serve  # the server's dependencies load only for this command
+
+    serve(tcp=args.tcp, port=int(args.port))
+    return 0
+
+
+def _runtime_report(path: Path, assembly: Assembly, error: VMError) -> str:
     """The error, its source line with a caret under the instruction, the calls and the stack."""
-    finding = runtime_finding(error)
+    finding = runtime_finding(error, assembly.program)
+    texts = assembly.texts
     span = error.span
     text = texts[span.line].expandtabs(1)
     number = str(span.line + 1)

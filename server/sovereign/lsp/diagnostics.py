@@ -1,0 +1,96 @@
+"""Diagnostics, the main job: on every change, publish the assembly errors and analysis
+findings of that version at once, then, after a short debounce, the sandbox run's result.
+
+Each document has at most one check in flight: a newer version cancels the older check, and a
+result is published only while its version is still the document's current one. The sandbox
+runs on a worker thread so that the server keeps answering requests while it runs; it never
+calls an LLM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from lsprotocol import types as T
+
+from ..checker import CheckResult
+from ..lang.findings import Finding
+from ..vm.config import VMConfig
+from ..vm.sandbox import RunResult, run_program
+from .documents import Snapshot
+from .server import LOG, SERVER, SovereignServer
+
+_SANDBOX = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox")
+_PENDING: dict[str, asyncio.Task[None]] = {}
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: SovereignServer, params: T.DidOpenTextDocumentParams) -> None:
+    ls.open_uris.add(params.text_document.uri)
+    schedule_check(ls, params.text_document.uri)
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: SovereignServer, params: T.DidChangeTextDocumentParams) -> None:
+    schedule_check(ls, params.text_document.uri)
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: SovereignServer, params: T.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if (task := _PENDING.pop(uri, None)) is not None:
+        task.cancel()
+    ls.open_uris.discard(uri)
+    ls.documents.forget(uri)
+    ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def schedule_check(ls: SovereignServer, uri: str) -> None:
+    """Check `uri` again, cancelling the check of any older version."""
+    if (old := _PENDING.pop(uri, None)) is not None:
+        old.cancel()
+    task = asyncio.get_running_loop().create_task(_check(ls, uri))
+    task.add_done_callback(_log_failure)
+    _PENDING[uri] = task
+
+
+def recheck_all(ls: SovereignServer) -> None:
+    for uri in list(ls.open_uris):
+        schedule_check(ls, uri)
+
+
+async def _check(ls: SovereignServer, uri: str) -> None:
+    await asyncio.sleep(0)  # let the rest of a burst of edits arrive first
+    snapshot = ls.snapshot(uri)
+    if snapshot is None:
+        return
+    _publish(ls, snapshot, snapshot.static.findings)
+    if not snapshot.assembly.ok:
+        return
+    await asyncio.sleep(ls.settings.diagnostics.debounce_ms / 1000)
+    config = ls.settings.sandbox.config()
+    run = await asyncio.get_running_loop().run_in_executor(_SANDBOX, _sandbox, snapshot, config)
+    if _is_current(ls, snapshot):
+        _publish(ls, snapshot, CheckResult(snapshot.assembly, snapshot.analysis, run).findings)
+
+
+def _sandbox(snapshot: Snapshot, config: VMConfig) -> RunResult:
+    return run_program(snapshot.assembly.program, config)
+
+
+def _is_current(ls: SovereignServer, snapshot: Snapshot) -> bool:
+    current = ls.snapshot(snapshot.uri)
+    return current is not None and current.version == snapshot.version
+
+
+def _publish(ls: SovereignServer, snapshot: Snapshot, findings: tuple[Finding, ...]) -> None:
+    convert = snapshot.convert
+    ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(
+        uri=snapshot.uri, version=snapshot.version,
+        diagnostics=[convert.diagnostic(f) for f in findings]))
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        LOG.error("checking a document failed", exc_info=error)

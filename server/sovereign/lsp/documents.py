@@ -1,0 +1,66 @@
+"""One version of one open document, and what the core says about it, each computed once.
+
+Every feature asks for a `Snapshot`; the first to need the assembly, the analysis or the
+symbol index computes it, and the rest of that version's requests reuse it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from pygls.workspace import TextDocument
+
+from ..checker import CheckResult
+from ..lang.analysis import Analysis, analyse
+from ..lang.assembler import Assembly, assemble
+from ..lang.symbols import SymbolIndex, index_symbols
+from .convert import Converter
+
+
+@dataclass
+class Snapshot:
+    uri: str
+    version: int
+    text: str
+    encoding: str
+
+    @cached_property
+    def assembly(self) -> Assembly:
+        return assemble(self.text)
+
+    @cached_property
+    def analysis(self) -> Analysis | None:
+        """None when the document does not assemble (the analysis needs a whole program)."""
+        return analyse(self.assembly.program) if self.assembly.ok else None
+
+    @cached_property
+    def index(self) -> SymbolIndex:
+        return index_symbols(self.assembly.texts)
+
+    @cached_property
+    def convert(self) -> Converter:
+        return Converter(self.uri, self.assembly.texts, self.encoding)
+
+    @cached_property
+    def static(self) -> CheckResult:
+        """Assembly errors and analysis findings, without running anything."""
+        return CheckResult(self.assembly, self.analysis, None)
+
+
+@dataclass
+class Documents:
+    """The latest snapshot of each open document."""
+
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+
+    def snapshot(self, document: TextDocument, encoding: str) -> Snapshot:
+        version = document.version if document.version is not None else -1
+        current = self.snapshots.get(document.uri)
+        if current is None or current.version != version or current.encoding != encoding:
+            current = Snapshot(document.uri, version, document.source, encoding)
+            self.snapshots[document.uri] = current
+        return current
+
+    def forget(self, uri: str) -> None:
+        self.snapshots.pop(uri, None)

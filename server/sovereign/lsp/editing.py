@@ -1,0 +1,168 @@
+"""Writing code: completion, formatting, folding, semantic tokens and inlay hints."""
+
+from __future__ import annotations
+
+from lsprotocol import types as T
+
+from ..lang.analysis import StackInfo
+from ..lang.completion import Candidate, complete
+from ..lang.formatter import format_lines
+from ..lang.highlight import KINDS, MODIFIERS, Highlight, highlights
+from ..lang.outline import folds
+from .documents import Snapshot
+from .server import SERVER, SovereignServer, answer_empty_on_failure
+
+_KINDS = {"keyword": T.CompletionItemKind.Keyword, "label": T.CompletionItemKind.Reference,
+          "variable": T.CompletionItemKind.Variable}
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_COMPLETION,
+                T.CompletionOptions(trigger_characters=[" "], resolve_provider=False))
+@answer_empty_on_failure(None)
+def completion(ls: SovereignServer, params: T.CompletionParams) -> T.CompletionList | None:
+    snapshot = ls.snapshot(params.text_document.uri)
+    if snapshot is None:
+        return None
+    candidates = complete(snapshot.index, *snapshot.convert.position(params.position))
+    snippets = _snippets_supported(ls)
+    return T.CompletionList(is_incomplete=False,
+                            items=[_item(c, snippets) for c in candidates])
+
+
+def _item(candidate: Candidate, snippets: bool) -> T.CompletionItem:
+    use_snippet = snippets and candidate.snippet != candidate.text
+    return T.CompletionItem(
+        label=candidate.label,
+        kind=_KINDS.get(candidate.kind),
+        detail=candidate.detail,
+        documentation=T.MarkupContent(kind=T.MarkupKind.Markdown, value=candidate.documentation)
+        if candidate.documentation else None,
+        insert_text=candidate.snippet if use_snippet else candidate.text,
+        insert_text_format=T.InsertTextFormat.Snippet if use_snippet
+        else T.InsertTextFormat.PlainText,
+        sort_text=candidate.sort,
+        filter_text=candidate.label,
+    )
+
+
+def _snippets_supported(ls: SovereignServer) -> bool:
+    document = ls.client_capabilities.text_document
+    completion = document.completion if document else None
+    item = completion.completion_item if completion else None
+    return bool(item and item.snippet_support)
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_FORMATTING)
+@answer_empty_on_failure([])
+def formatting(ls: SovereignServer, params: T.DocumentFormattingParams) -> list[T.TextEdit]:
+    snapshot = ls.snapshot(params.text_document.uri)
+    return [] if snapshot is None else _format(snapshot, 0, len(snapshot.assembly.texts) - 1)
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_RANGE_FORMATTING)
+@answer_empty_on_failure([])
+def range_formatting(ls: SovereignServer,
+                     params: T.DocumentRangeFormattingParams) -> list[T.TextEdit]:
+    snapshot = ls.snapshot(params.text_document.uri)
+    if snapshot is None:
+        return []
+    first, _ = snapshot.convert.position(params.range.start)
+    last, last_col = snapshot.convert.position(params.range.end)
+    if last > first and last_col == 0 and params.range.end.character == 0:
+        last -= 1  # a selection that ends at the start of a line does not include it
+    return _format(snapshot, first, last)
+
+
+def _format(snapshot: Snapshot, first: int, last: int) -> list[T.TextEdit]:
+    """One edit per line in [first, last] that the formatter changes."""
+    formatted = format_lines(snapshot.assembly)
+    texts = snapshot.assembly.texts
+    return [T.TextEdit(range=snapshot.convert.line_range(number), new_text=formatted[number])
+            for number in range(first, last + 1) if formatted[number] != texts[number]]
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_FOLDING_RANGE)
+@answer_empty_on_failure([])
+def folding(ls: SovereignServer, params: T.FoldingRangeParams) -> list[T.FoldingRange]:
+    snapshot = ls.snapshot(params.text_document.uri)
+    if snapshot is None:
+        return []
+    return [T.FoldingRange(start_line=fold.first_line, end_line=fold.last_line,
+                           kind=T.FoldingRangeKind.Comment if fold.comment
+                           else T.FoldingRangeKind.Region)
+            for fold in folds(snapshot.index)]
+
+
+LEGEND = T.SemanticTokensLegend(token_types=list(KINDS), token_modifiers=list(MODIFIERS))
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
+@answer_empty_on_failure(T.SemanticTokens(data=[]))
+def semantic_tokens(ls: SovereignServer, params: T.SemanticTokensParams) -> T.SemanticTokens:
+    snapshot = ls.snapshot(params.text_document.uri)
+    if snapshot is None:
+        return T.SemanticTokens(data=[])
+    return T.SemanticTokens(data=_encode(snapshot, highlights(snapshot.index)))
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
+@answer_empty_on_failure(T.SemanticTokens(data=[]))
+def semantic_tokens_range(ls: SovereignServer,
+                          params: T.SemanticTokensRangeParams) -> T.SemanticTokens:
+    snapshot = ls.snapshot(params.text_document.uri)
+    if snapshot is None:
+        return T.SemanticTokens(data=[])
+    first, _ = snapshot.convert.position(params.range.start)
+    last, _ = snapshot.convert.position(params.range.end)
+    inside = [h for h in highlights(snapshot.index) if first <= h.line <= last]
+    return T.SemanticTokens(data=_encode(snapshot, inside))
+
+
+def _encode(snapshot: Snapshot, found: list[Highlight]) -> list[int]:
+    """Five integers per token: line delta, start delta, length, kind, modifier bits."""
+    data: list[int] = []
+    previous_line = previous_start = 0
+    for item in found:
+        start = snapshot.convert.lsp_position(item.line, item.col).character
+        end = snapshot.convert.lsp_position(item.line, item.end).character
+        line_delta = item.line - previous_line
+        data += [line_delta, start - previous_start if line_delta == 0 else start, end - start,
+                 KINDS.index(item.kind),
+                 sum(1 << MODIFIERS.index(m) for m in item.modifiers)]
+        previous_line, previous_start = item.line, start
+    return data
+
+
+@SERVER.feature(T.TEXT_DOCUMENT_INLAY_HINT)
+@answer_empty_on_failure([])
+def inlay_hints(ls: SovereignServer, params: T.InlayHintParams) -> list[T.InlayHint]:
+    snapshot = ls.snapshot(params.text_document.uri)
+    if snapshot is None or not ls.settings.inlay_hints.enabled or snapshot.analysis is None:
+        return []
+    first, _ = snapshot.convert.position(params.range.start)
+    last, _ = snapshot.convert.position(params.range.end)
+    hints = []
+    for index, after in sorted(snapshot.analysis.stack_after.items()):
+        instruction = snapshot.assembly.program.code[index]
+        if first <= instruction.line <= last:
+            hints.append(T.InlayHint(
+                position=snapshot.convert.lsp_position(instruction.line, instruction.end),
+                label=stack_label(after), padding_left=True,
+                tooltip="the stack after this instruction (depth, and the known types on top)"))
+    return hints
+
+
+def stack_label(after: StackInfo) -> str:
+    """`→ 2 [int str]`: the depth (a range when paths differ, +n inside a subroutine, relative
+    to its entry) and the types known on top, top last."""
+    def number(value: float) -> str:
+        if value in (float("inf"), float("-inf")):
+            return "?"
+        text = str(int(value))
+        return f"+{text}" if after.relative and value >= 0 else text
+
+    depth = number(after.low) if after.low == after.high else \
+        f"{number(after.low)}..{number(after.high)}"
+    known = [t for t in after.types]
+    types = f" [{' '.join(known)}]" if known and any(t != "?" for t in known) else ""
+    return f"→ {depth}{types}"

@@ -1,0 +1,44 @@
+"""Start-up and settings: pull the `sovereign` section through workspace/configuration when
+the client can answer it, again whenever the client says it changed."""
+
+from __future__ import annotations
+
+from lsprotocol import types as T
+
+from .diagnostics import recheck_all
+from .server import LOG, SERVER, SovereignServer
+from .settings import read_settings
+
+
+@SERVER.feature(T.INITIALIZED)
+async def initialized(ls: SovereignServer, params: T.InitializedParams) -> None:
+    await _pull_settings(ls)
+
+
+@SERVER.feature(T.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def configuration_changed(ls: SovereignServer,
+                                params: T.DidChangeConfigurationParams) -> None:
+    pushed = params.settings.get("sovereign") if isinstance(params.settings, dict) else None
+    await _pull_settings(ls, pushed)
+    recheck_all(ls)
+    if _client_refreshes_inlay_hints(ls):
+        ls.workspace_inlay_hint_refresh(None)
+
+
+async def _pull_settings(ls: SovereignServer, pushed: object = None) -> None:
+    raw = pushed
+    workspace = ls.client_capabilities.workspace
+    if raw is None and workspace is not None and workspace.configuration:
+        [raw] = await ls.workspace_configuration_async(
+            T.ConfigurationParams(items=[T.ConfigurationItem(section="sovereign")]))
+    ls.settings, problem = read_settings(raw)
+    if problem is not None:
+        LOG.warning(problem)
+        ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Warning, message=problem))
+    ls.window_log_message(T.LogMessageParams(
+        type=T.MessageType.Info, message=f"sovereign settings: {ls.settings}"))
+
+
+def _client_refreshes_inlay_hints(ls: SovereignServer) -> bool:
+    workspace = ls.client_capabilities.workspace
+    return bool(workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support)

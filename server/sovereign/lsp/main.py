@@ -1,0 +1,21 @@
+"""`sovereign lsp`: start the language server over stdio, or TCP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from . import commands, diagnostics, editing, lifecycle, navigation  # noqa: F401  (handlers)
+from .server import SERVER
+
+
+def serve(tcp: bool = False, port: int = 2087) -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    if tcp:
+        SERVER.start_tcp("127.0.0.1", port)
+        return
+    rpc_out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print() must never corrupt the JSON-RPC stream
+    SERVER.start_io(stdout=rpc_out)

@@ -1,0 +1,57 @@
+"""The language server object that every feature module registers its handlers on."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from lsprotocol import types as T
+from pygls.lsp.server import LanguageServer
+
+from .. import __version__
+from .documents import Documents, Snapshot
+from .settings import Settings
+
+LOG = logging.getLogger("sovereign.lsp")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SovereignServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("sovereign", __version__,
+                         text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
+        self.documents = Documents()
+        self.settings = Settings()
+        self.open_uris: set[str] = set()
+        """Documents the client has opened, spelled as the client spells their URIs."""
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        """The current snapshot of an open document, or None if the client has not opened it."""
+        if uri not in self.open_uris:
+            return None
+        document = self.workspace.get_text_document(uri)
+        encoding = str(self.workspace.position_encoding or T.PositionEncodingKind.Utf16)
+        return self.documents.snapshot(document, encoding)
+
+
+SERVER = SovereignServer()
+
+
+def answer_empty_on_failure(empty: object) -> Callable[[F], F]:
+    """One broken feature must not break a request or the server: log, answer `empty`."""
+
+    def decorate(handler: F) -> F:
+        @functools.wraps(handler)
+        def guarded(ls: SovereignServer, params: Any) -> Any:
+            try:
+                return handler(ls, params)
+            except Exception:
+                LOG.exception("%s failed", handler.__name__)
+                return empty
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,84 @@
+"""The server's settings: one typed tree with defaults, read from the client's JSON.
+
+The client's `sovereign` section is camelCase JSON (`sandbox.maxSteps`); unknown keys are
+ignored, and invalid values give one clear message while the defaults stay in force.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from ..vm.config import VMConfig
+
+
+@attrs.frozen
+class SandboxSettings:
+    """The sandbox's limits for checking code as it is typed (VMConfig's tight defaults)."""
+
+    max_steps: int = VMConfig.max_steps
+    max_stack: int = VMConfig.max_stack
+    max_names: int = VMConfig.max_names
+    max_call_depth: int = VMConfig.max_call_depth
+    max_string: int = VMConfig.max_string
+    max_output: int = VMConfig.max_output
+    max_millis: float = VMConfig.max_millis
+
+    def config(self) -> VMConfig:
+        return VMConfig(**attrs.asdict(self))
+
+
+@attrs.frozen
+class DiagnosticsSettings:
+    debounce_ms: int = attrs.field(default=150, validator=attrs.validators.ge(0))
+
+
+@attrs.frozen
+class InlayHintSettings:
+    enabled: bool = False
+
+
+@attrs.frozen
+class Settings:
+    sandbox: SandboxSettings = SandboxSettings()
+    diagnostics: DiagnosticsSettings = DiagnosticsSettings()
+    inlay_hints: InlayHintSettings = InlayHintSettings()
+
+
+def _camel(name: str) -> str:
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+
+
+def _converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=False)
+
+    def structure_factory(cls: type) -> Any:
+        renames = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
+        # cattrs types the per-field overrides as its own keyword flags, hence the ignore.
+        return make_dict_structure_fn(cls, converter, **renames)  # type: ignore[arg-type]
+
+    converter.register_structure_hook_factory(attrs.has, structure_factory)
+    return converter
+
+
+_CONVERTER = _converter()
+
+
+def read_settings(raw: object) -> tuple[Settings, str | None]:
+    """Settings from the client's JSON, and a message if some of it was not usable."""
+    if raw is None:
+        return Settings(), None
+    if not isinstance(raw, dict):
+        return Settings(), "invalid sovereign settings (not an object): using the defaults"
+    try:
+        settings = _CONVERTER.structure(raw, Settings)
+        settings.sandbox.config()
+    except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+        details = "; ".join(cattrs.transform_error(exc)) if isinstance(
+            exc, cattrs.BaseValidationError) else str(exc)
+        return Settings(), f"invalid sovereign settings ({details}): using the defaults"
+    return settings, None
