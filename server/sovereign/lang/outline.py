@@ -31,24 +31,40 @@ class Fold:
 
 
 def sections(index: SymbolIndex) -> list[Section]:
-    """Subroutines and top-level labels, each holding the plain labels inside it."""
+    """Subroutines and top-level labels, each subroutine holding the plain labels that only
+    its own code jumps to."""
     called = {o.name for o in index.occurrences if o.kind == LABEL and o.role is Role.CALL}
     labels = [o for o in index.occurrences if o.kind == LABEL and o.role is Role.DEFINITION]
-    last = _last_code_line(index)
+    subroutine_lines = [o.span.line for o in labels if o.name in called]
     top: list[Section] = []
-    for number, label in enumerate(labels):
-        following = labels[number + 1:]
-        is_subroutine = label.name in called
-        end_of = next((o.span.line for o in following if not is_subroutine or o.name in called),
-                      None)
-        section = Section(label.name, is_subroutine, label.span, label.span.line,
-                          _before(index, end_of, last))
-        if not is_subroutine and top and top[-1].subroutine and \
-                section.first_line <= top[-1].last_line:
-            top[-1].children.append(section)
+    for label in labels:
+        section = Section(label.name, label.name in called, label.span, label.span.line, 0)
+        parent = top[-1] if top and top[-1].subroutine else None
+        if not section.subroutine and parent is not None and _only_used_inside(
+                index, label.name, parent.first_line, _next(subroutine_lines, parent.first_line)):
+            parent.children.append(section)
         else:
             top.append(section)
+    last = _last_code_line(index)
+    _close(index, top, last)
     return top
+
+
+def _only_used_inside(index: SymbolIndex, name: str, first: int, stop: int | None) -> bool:
+    uses = [o.span.line for o in index.of(LABEL, name) if o.role is not Role.DEFINITION]
+    return all(first <= line and (stop is None or line < stop) for line in uses)
+
+
+def _next(lines: list[int], after: int) -> int | None:
+    return next((line for line in lines if line > after), None)
+
+
+def _close(index: SymbolIndex, siblings: list[Section], last: int) -> None:
+    """Give each section its last line: the last non-blank line before its next sibling."""
+    for number, section in enumerate(siblings):
+        following = siblings[number + 1].first_line if number + 1 < len(siblings) else None
+        section.last_line = _before(index, following, last)
+        _close(index, section.children, section.last_line)
 
 
 def folds(index: SymbolIndex) -> list[Fold]:
