@@ -23,6 +23,7 @@ class RecordingClient(LanguageClient):
     def __init__(self) -> None:
         super().__init__(converter_factory=default_converter)
         self.published: list[T.PublishDiagnosticsParams] = []
+        self.server_capabilities = T.ServerCapabilities()
         self._arrived: asyncio.Event | None = None
 
     def record(self, params: T.PublishDiagnosticsParams) -> None:
@@ -60,8 +61,9 @@ CONFIG = ClientServerConfig(server_command=SERVER, client_factory=_recording_cli
 async def client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
     """A client with VS Code's capabilities and a short debounce."""
     lsp_client.set_configuration(FAST, section="sovereign")
-    await lsp_client.initialize_session(T.InitializeParams(
+    result = await lsp_client.initialize_session(T.InitializeParams(
         capabilities=client_capabilities("visual-studio-code")))
+    lsp_client.server_capabilities = result.capabilities
     yield
     await lsp_client.shutdown_session()
 

@@ -23,6 +23,14 @@ _SEVERITIES = {
 }
 
 
+def markup(text: str, formats: Sequence[T.MarkupKind]) -> T.MarkupContent | str:
+    """`text` (Markdown) as Markdown if the client renders it, else as a plain string, which
+    every client accepts."""
+    if T.MarkupKind.Markdown in formats:
+        return T.MarkupContent(kind=T.MarkupKind.Markdown, value=text)
+    return text
+
+
 class Converter:
     """Converts positions for one version of one document."""
 

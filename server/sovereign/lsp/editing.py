@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types as T
 
 from ..lang.analysis import StackInfo
@@ -9,6 +11,7 @@ from ..lang.completion import Candidate, complete
 from ..lang.formatter import format_lines
 from ..lang.highlight import KINDS, MODIFIERS, Highlight, highlights
 from ..lang.outline import folds
+from .convert import markup
 from .documents import Snapshot
 from .server import SERVER, SovereignServer, answer_empty_on_failure
 
@@ -24,18 +27,21 @@ def completion(ls: SovereignServer, params: T.CompletionParams) -> T.CompletionL
     if snapshot is None:
         return None
     candidates = complete(snapshot.index, *snapshot.convert.position(params.position))
-    snippets = _snippets_supported(ls)
+    item = _completion_item_capabilities(ls)
+    snippets = bool(item and item.snippet_support)
+    formats = item.documentation_format if item else []
     return T.CompletionList(is_incomplete=False,
-                            items=[_item(c, snippets) for c in candidates])
+                            items=[_item(c, snippets, formats) for c in candidates])
 
 
-def _item(candidate: Candidate, snippets: bool) -> T.CompletionItem:
+def _item(candidate: Candidate, snippets: bool,
+          formats: Sequence[T.MarkupKind] | None) -> T.CompletionItem:
     use_snippet = snippets and candidate.snippet != candidate.text
     return T.CompletionItem(
         label=candidate.label,
         kind=_KINDS.get(candidate.kind),
         detail=candidate.detail,
-        documentation=T.MarkupContent(kind=T.MarkupKind.Markdown, value=candidate.documentation)
+        documentation=markup(candidate.documentation, formats or [])
         if candidate.documentation else None,
         insert_text=candidate.snippet if use_snippet else candidate.text,
         insert_text_format=T.InsertTextFormat.Snippet if use_snippet
@@ -45,11 +51,10 @@ def _item(candidate: Candidate, snippets: bool) -> T.CompletionItem:
     )
 
 
-def _snippets_supported(ls: SovereignServer) -> bool:
+def _completion_item_capabilities(ls: SovereignServer) -> T.ClientCompletionItemOptions | None:
     document = ls.client_capabilities.text_document
     completion = document.completion if document else None
-    item = completion.completion_item if completion else None
-    return bool(item and item.snippet_support)
+    return completion.completion_item if completion else None
 
 
 @SERVER.feature(T.TEXT_DOCUMENT_FORMATTING)

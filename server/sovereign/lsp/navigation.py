@@ -9,6 +9,7 @@ from ..lang.hover import hover
 from ..lang.lexer import IDENTIFIER, string_literal
 from ..lang.outline import Section, sections
 from ..lang.symbols import LABEL, Occurrence, Role
+from .convert import markup
 from .documents import Snapshot
 from .server import SERVER, SovereignServer, answer_empty_on_failure
 
@@ -33,7 +34,9 @@ def on_hover(ls: SovereignServer, params: T.HoverParams) -> T.Hover | None:
     if found is None:
         return None
     span, markdown = found
-    return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=markdown),
+    document = ls.client_capabilities.text_document
+    formats = document.hover.content_format if document and document.hover else []
+    return T.Hover(contents=markup(markdown, formats or []),
                    range=snapshot.convert.lsp_range(span))
 
 
