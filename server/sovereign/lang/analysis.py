@@ -10,9 +10,10 @@ catch `PUSH "a"` `PUSH #1` `SUB` before the program runs.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .assembler import Instruction, Program
 from .findings import Finding, Severity, Span, Tag
@@ -26,8 +27,7 @@ _WIDEN_AFTER = 3
 _SUMMARY_ROUNDS = 8
 
 
-@dataclass(frozen=True)
-class StackInfo:
+class StackInfo(NamedTuple):
     """The stack before an instruction: depth between low and high (high may be infinite),
     relative to the subroutine's entry when `relative`, and the known types of the top values
     ("int", "str" or "?", top last)."""
@@ -117,7 +117,8 @@ class _Analyser:
         stack: dict[int, StackInfo] = {}
         for context in contexts:
             for index, (low, high, types) in context.states.items():
-                stack.setdefault(index, StackInfo(low, high, context.relative, types))
+                if index not in stack:
+                    stack[index] = StackInfo(low, high, context.relative, types)
         findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
         return Analysis(tuple(findings), stack, self.after, self.summaries)
 
@@ -188,9 +189,11 @@ class _Analyser:
         """Report what the final states show. Findings wait for the fixed point, so that a
         state seen halfway (before another path joined it) never produces a finding."""
         incoming: dict[int, set[float]] = {context.entry: {0}}
+        after = self.after
         for index, state in list(context.states.items()):
             for successor, (low, high, types) in self._transfer(context, index, state):
-                self.after.setdefault(index, StackInfo(low, high, context.relative, types))
+                if index not in after:
+                    after[index] = StackInfo(low, high, context.relative, types)
                 if low == high:
                     incoming.setdefault(successor, set()).add(low)
         for index, depths in incoming.items():
@@ -200,27 +203,26 @@ class _Analyser:
                              f"meet here ({shown} values)", self.code[index].span)
 
     def _transfer(self, context: _Context, index: int,
-                  state: _State) -> Iterator[tuple[int, _State]]:
+                  state: _State) -> list[tuple[int, _State]]:
+        """The successors of `index` and the state each receives."""
         instruction = self.code[index]
         op = instruction.op
-        low, high, types = state
         if op == "CALL":
-            yield from self._call(context, index, state)
-            return
+            return self._call(context, index, state)
+        low, high, types = state
         opcode = OPCODES[op]
         low, high = self._pop(context, instruction, low, high, opcode.pops)
         types = self._types(instruction, types)
-        after = (low - opcode.pops + opcode.pushes, high - opcode.pops + opcode.pushes, types)
-        target = self.targets[index]
+        change = opcode.pushes - opcode.pops
+        after = (low + change, high + change, types)
         if op == "JMP":
-            yield target, after
-        elif op in ("JZ", "JNZ"):
-            yield target, after
-            yield index + 1, after
-        elif op == "RET":
+            return [(self.targets[index], after)]
+        if op in ("JZ", "JNZ"):
+            return [(self.targets[index], after), (index + 1, after)]
+        if op == "RET":
             self._ret(context, instruction, low, high)
-        elif op != "HALT":
-            yield index + 1, after
+            return []
+        return [] if op == "HALT" else [(index + 1, after)]
 
     def _pop(self, context: _Context, instruction: Instruction, low: float, high: float,
              count: int) -> tuple[float, float]:
@@ -240,14 +242,15 @@ class _Analyser:
                          f"only {_count(low)} here", instruction.span)
         return max(low, count), max(high, count)
 
-    def _call(self, context: _Context, index: int, state: _State) -> Iterator[tuple[int, _State]]:
+    def _call(self, context: _Context, index: int, state: _State) -> list[tuple[int, _State]]:
         low, high, _ = state
         instruction = self.code[index]
         summary = self.summaries.get(self.targets[index], Summary())
         if summary.need:
             low, high = self._pop(context, instruction, low, high, summary.need)
-        if summary.returns is not None:
-            yield index + 1, (low + summary.returns[0], high + summary.returns[1], ())
+        if summary.returns is None:
+            return []
+        return [(index + 1, (low + summary.returns[0], high + summary.returns[1], ()))]
 
     def _ret(self, context: _Context, instruction: Instruction, low: float, high: float) -> None:
         if not context.relative:
@@ -260,44 +263,11 @@ class _Analyser:
 
     def _types(self, instruction: Instruction, types: tuple[str, ...]) -> tuple[str, ...]:
         """The known types after `instruction`, reporting certain mismatches."""
-        op = instruction.op
-        opcode = OPCODES[op]
-        padded = ("?",) * max(0, opcode.pops - len(types)) + types
-        split = len(padded) - opcode.pops
-        rest, top = padded[:split], padded[split:]
-        pushed: tuple[str, ...]
-        if op == "PUSH":
-            pushed = ("str" if isinstance(instruction.arg, str) else "int",)
-        elif op in ("DUP", "SWAP", "OVER", "ROT"):
-            a = top
-            pushed = {"DUP": a + a, "SWAP": a[::-1], "OVER": a + a[:1], "ROT": a[1:] + a[:1]}[op]
-        elif op == "ADD":
-            pushed = (self._add_type(instruction, top),)
-        elif op in ("SUB", "MUL", "DIV", "MOD", "NEG"):
-            if "str" in top:
-                self._mismatch(instruction, top, "integers")
-            pushed = ("int",)
-        elif op in ("LT", "LE", "GT", "GE"):
-            if "?" not in top and top[0] != top[1]:
-                self._mismatch(instruction, top, "two integers or two strings")
-            pushed = ("int",)
-        elif op == "EVOLVE":
-            if top == ("int",):
-                self._mismatch(instruction, top, "the code to repair as a string")
-            pushed = ("str",)
-        elif op == "LLMGEN":
-            pushed = ("str",)
-        else:
-            pushed = ("?",) * opcode.pushes if op == "LOAD" else ("int",) * opcode.pushes
-        return (rest + pushed)[-_KNOWN_TYPES:]
-
-    def _add_type(self, instruction: Instruction, top: tuple[str, ...]) -> str:
-        if "?" in top:
-            return "?"
-        if top[0] != top[1]:
-            self._mismatch(instruction, top, "two integers or two strings")
-            return "?"
-        return top[0]
+        literal = "" if instruction.op != "PUSH" else type(instruction.arg).__name__
+        after, top, wanted = _type_effect(instruction.op, literal, types)
+        if wanted:
+            self._mismatch(instruction, top, wanted)
+        return after
 
     def _mismatch(self, instruction: Instruction, types: tuple[str, ...], wanted: str) -> None:
         got = " and ".join({"int": "an integer", "str": "a string"}[t] for t in types)
@@ -359,6 +329,44 @@ class _Analyser:
         span = self.program.label_spans[names[0]] if names else self.code[entry].span
         self._report("S208", Severity.WARNING, f"subroutine '{names[0] if names else entry}' "
                      "can run off the end of the program without RET", span)
+
+
+@functools.lru_cache(maxsize=4096)
+def _type_effect(op: str, literal: str, types: tuple[str, ...]) -> tuple[
+        tuple[str, ...], tuple[str, ...], str]:
+    """What `op` does to the known types on top of the stack: the types after it, the types it
+    took, and what it wanted instead when they certainly do not fit ("" when they may).
+    `literal` is the type name of a PUSH operand. Pure, so remembered."""
+    opcode = OPCODES[op]
+    padded = ("?",) * max(0, opcode.pops - len(types)) + types
+    split = len(padded) - opcode.pops
+    rest, top = padded[:split], padded[split:]
+    wanted = ""
+    pushed: tuple[str, ...]
+    if op == "PUSH":
+        pushed = (literal,)
+    elif op in ("DUP", "SWAP", "OVER", "ROT"):
+        pushed = {"DUP": top + top, "SWAP": top[::-1], "OVER": top + top[:1],
+                  "ROT": top[1:] + top[:1]}[op]
+    elif op == "ADD":
+        certain = "?" not in top
+        pushed = (top[0] if certain and top[0] == top[1] else "?",)
+        wanted = "two integers or two strings" if certain and top[0] != top[1] else ""
+    elif op in ("SUB", "MUL", "DIV", "MOD", "NEG"):
+        wanted = "integers" if "str" in top else ""
+        pushed = ("int",)
+    elif op in ("LT", "LE", "GT", "GE"):
+        certain = "?" not in top and top[0] != top[1]
+        wanted = "two integers or two strings" if certain else ""
+        pushed = ("int",)
+    elif op == "EVOLVE":
+        wanted = "the code to repair as a string" if top == ("int",) else ""
+        pushed = ("str",)
+    elif op == "LLMGEN":
+        pushed = ("str",)
+    else:
+        pushed = ("?",) * opcode.pushes if op == "LOAD" else ("int",) * opcode.pushes
+    return (rest + pushed)[-_KNOWN_TYPES:], top, wanted
 
 
 def _common_types(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:

@@ -35,9 +35,9 @@ class Candidate:
 
 def complete(index: SymbolIndex, line: int, col: int) -> list[Candidate]:
     """The candidates for the cursor at (line, col), in the order to show them."""
-    if not 0 <= line < len(index.lines):
+    if not 0 <= line < len(index.texts):
         return []
-    lexed = index.lines[line]
+    lexed = index.line(line)
     before = [t for t in lexed.tokens if t.col < col]
     if 0 <= lexed.comment_col < col:
         return []
@@ -72,7 +72,7 @@ def _labels(index: SymbolIndex, line: int) -> list[Candidate]:
                    Role.DEFINITION]
     ranked = sorted(definitions, key=lambda o: abs(o.span.line - line))
     return [Candidate(o.name, "label", f"line {o.span.line + 1}",
-                      f"`{index.lines[o.span.line].text.strip()}`", o.name, o.name,
+                      f"`{index.texts[o.span.line].strip()}`", o.name, o.name,
                       f"1{rank:05d}") for rank, o in enumerate(ranked)]
 
 

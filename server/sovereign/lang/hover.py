@@ -22,9 +22,9 @@ def hover(index: SymbolIndex, line: int, col: int) -> tuple[Span, str] | None:
         text = _label(index, occurrence) if occurrence.kind == LABEL else _memory(index,
                                                                                  occurrence)
         return occurrence.span, text
-    if not 0 <= line < len(index.lines):
+    if not 0 <= line < len(index.texts):
         return None
-    lexed = index.lines[line]
+    lexed = index.line(line)
     for position, token in enumerate(lexed.tokens):
         if not token.col <= col <= token.end or token.kind is not Kind.WORD:
             continue
@@ -45,7 +45,7 @@ def _label(index: SymbolIndex, occurrence: Occurrence) -> str:
     if definition is None:
         lines.append("Not defined anywhere in this file.")
     else:
-        text = index.lines[definition.span.line].text.strip()
+        text = index.texts[definition.span.line].strip()
         lines += [f"Defined on line {definition.span.line + 1}:", "", "```sovereign", text,
                   "```"]
     lines += ["", f"{_count(len(uses) - calls, 'jump')} to it, {_count(calls, 'call')}."]

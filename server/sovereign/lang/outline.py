@@ -87,12 +87,12 @@ def folds(index: SymbolIndex) -> list[Fold]:
 
 
 def _last_code_line(index: SymbolIndex) -> int:
-    return max((line.number for line in index.lines if line.text.strip()), default=0)
+    return max((number for number, text in enumerate(index.texts) if text.strip()), default=0)
 
 
 def _before(index: SymbolIndex, next_line: int | None, last: int) -> int:
     """The last non-blank line before `next_line` (or the file's last one)."""
     line = (next_line if next_line is not None else last + 1) - 1
-    while line > 0 and not index.lines[line].text.strip():
+    while line > 0 and not index.texts[line].strip():
         line -= 1
     return line

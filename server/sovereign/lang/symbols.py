@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
+from typing import NamedTuple
 
 from .findings import Span
 from .lexer import IDENTIFIER, Kind, Line, Token, lex_line
@@ -28,8 +30,7 @@ LABEL = "label"
 MEMORY = "memory"
 
 
-@dataclass(frozen=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One place a symbol is written. `span` covers the token as written (with the quotes of a
     memory name written as a string)."""
 
@@ -42,8 +43,17 @@ class Occurrence:
 
 @dataclass
 class SymbolIndex:
-    lines: list[Line]
+    texts: Sequence[str]
     occurrences: list[Occurrence] = field(default_factory=list)
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        """Every line lexed, for the features that look at all of them."""
+        return [lex_line(number, text) for number, text in enumerate(self.texts)]
+
+    def line(self, number: int) -> Line:
+        return self.lines[number] if "lines" in self.__dict__ else lex_line(
+            number, self.texts[number])
 
     def at(self, line: int, col: int) -> Occurrence | None:
         """The occurrence under a cursor (a cursor just after a name counts as on it)."""
@@ -68,17 +78,41 @@ class SymbolIndex:
         return next((o for o in self.of(kind, name) if o.role is wanted), None)
 
 
+_Template = tuple[tuple[str, str, int, int, Role, bool], ...]
+_templates: dict[str, _Template] = {}
+_TEMPLATES_LIMIT = 100_000
+
+
 def index_symbols(texts: Sequence[str]) -> SymbolIndex:
-    """Lex every line and record each label and memory name it defines or uses."""
-    index = SymbolIndex([lex_line(number, text) for number, text in enumerate(texts)])
-    for line in index.lines:
-        if line.label is not None:
-            index.occurrences.append(Occurrence(
-                LABEL, line.label.text, line.label.span(line.number), Role.DEFINITION))
-        occurrence = _operand_occurrence(line)
-        if occurrence is not None:
-            index.occurrences.append(occurrence)
+    """Record each label and memory name every line defines or uses. What a line holds depends
+    on its text alone, so it is remembered: the next version of a file, a keystroke away, is
+    mostly lookups."""
+    index = SymbolIndex(texts)
+    append = index.occurrences.append
+    for number, text in enumerate(texts):
+        template = _templates.get(text)
+        if template is None:
+            template = _line_template(text)
+        for kind, name, col, end, role, quoted in template:
+            append(Occurrence(kind, name, Span(number, col, end), role, quoted))
     return index
+
+
+def _line_template(text: str) -> _Template:
+    if len(_templates) >= _TEMPLATES_LIMIT:
+        _templates.clear()
+    line = lex_line(0, text)
+    found = []
+    if line.label is not None:
+        found.append((LABEL, line.label.text, line.label.col, line.label.end, Role.DEFINITION,
+                      False))
+    if (occurrence := _operand_occurrence(line)) is not None:
+        found.append((occurrence.kind, occurrence.name, occurrence.span.col, occurrence.span.end,
+                      occurrence.role, occurrence.quoted))
+    template = tuple(found)
+    if len(text) <= 200:
+        _templates[text] = template
+    return template
 
 
 def _operand_occurrence(line: Line) -> Occurrence | None:
