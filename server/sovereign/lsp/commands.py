@@ -8,7 +8,6 @@ from typing import Any
 from lsprotocol import types as T
 
 from ..checker import runtime_finding
-from ..vm.sandbox import run_program
 from .server import SERVER, SovereignServer, answer_empty_on_failure
 
 RUN = "sovereign.run"
@@ -26,7 +25,7 @@ def code_lens(ls: SovereignServer, params: T.CodeLensParams) -> list[T.CodeLens]
 
 
 @SERVER.command(RUN)
-def run(ls: SovereignServer, uri: str) -> dict[str, Any]:
+async def run(ls: SovereignServer, uri: str) -> dict[str, Any]:
     """Run a document in the sandbox: its output, and its error or why it could not run."""
     snapshot = ls.snapshot(uri)
     if snapshot is None:
@@ -37,7 +36,7 @@ def run(ls: SovereignServer, uri: str) -> dict[str, Any]:
         return {"ok": False, "output": "",
                 "error": f"line {first.span.line + 1}: {first.message} "
                          f"({len(errors)} assembly error{'s' if len(errors) > 1 else ''})"}
-    result = run_program(snapshot.assembly.program, ls.settings.sandbox.config())
+    result = await ls.run_sandboxed(snapshot.assembly.program)
     answer: dict[str, Any] = {"ok": result.halted, "output": result.output, "error": None,
                               "steps": result.steps}
     if (failed := result.failed) is not None:

@@ -3,25 +3,20 @@ findings of that version at once, then, after a short debounce, the sandbox run'
 
 Each document has at most one check in flight: a newer version cancels the older check, and a
 result is published only while its version is still the document's current one. The sandbox
-runs on a worker thread so that the server keeps answering requests while it runs; it never
-calls an LLM.
+never calls an LLM.
 """
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 from lsprotocol import types as T
 
 from ..checker import CheckResult
 from ..lang.findings import Finding
-from ..vm.config import VMConfig
-from ..vm.sandbox import RunResult, run_program
 from .documents import Snapshot
 from .server import LOG, SERVER, SovereignServer
 
-_SANDBOX = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox")
 _PENDING: dict[str, asyncio.Task[None]] = {}
 
 
@@ -69,14 +64,9 @@ async def _check(ls: SovereignServer, uri: str) -> None:
     if not snapshot.assembly.ok:
         return
     await asyncio.sleep(ls.settings.diagnostics.debounce_ms / 1000)
-    config = ls.settings.sandbox.config()
-    run = await asyncio.get_running_loop().run_in_executor(_SANDBOX, _sandbox, snapshot, config)
+    run = await ls.run_sandboxed(snapshot.assembly.program)
     if _is_current(ls, snapshot):
         _publish(ls, snapshot, CheckResult(snapshot.assembly, snapshot.analysis, run).findings)
-
-
-def _sandbox(snapshot: Snapshot, config: VMConfig) -> RunResult:
-    return run_program(snapshot.assembly.program, config)
 
 
 def _is_current(ls: SovereignServer, snapshot: Snapshot) -> bool:

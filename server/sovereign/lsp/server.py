@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
+from ..lang.assembler import Program
+from ..vm.sandbox import RunResult, run_program
 from .documents import Documents, Snapshot
 from .settings import Settings
 
@@ -27,6 +31,14 @@ class SovereignServer(LanguageServer):
         self.settings = Settings()
         self.open_uris: set[str] = set()
         """Documents the client has opened, spelled as the client spells their URIs."""
+        self._sandbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox")
+
+    async def run_sandboxed(self, program: Program) -> RunResult:
+        """Run a program in the sandbox, under the current settings, on the worker thread: the
+        server keeps answering meanwhile, and a cancelled request stops waiting for it."""
+        config = self.settings.sandbox.config()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._sandbox, run_program, program, config)
 
     def snapshot(self, uri: str) -> Snapshot | None:
         """The current snapshot of an open document, or None if the client has not opened it."""
