@@ -28,6 +28,7 @@ def codes(source: str) -> list[str]:
     ("PUSH 'a'\nPUSH #1\nADD", ["S207 3"]),
     ("PUSH 'a'\nPUSH #1\nLT", ["S207 3"]),
     ("PUSH 'a'\nNEG", ["S207 2"]),
+    ("PUSH 'a'\nSTORE s\nLOAD s\nPUSH 's'\nMOD", ["S207 5"]),
     ("PUSH #1\nEVOLVE 'fix'", ["S207 2"]),
     ("CALL f\nHALT\nf: PUSH #1", ["S201 2", "S208 3"]),
     ("PUSH #1\nf: PRINT\nRET\nCALL f", ["S201 4", "S209 3"]),

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sovereign.checker import check
+from sovereign.lang.analysis import analyse, forget_runs
 from sovereign.lang.assembler import assemble
 from sovereign.lang.opcodes import OPCODES, Operand
 from sovereign.vm.config import VMConfig
@@ -95,6 +96,23 @@ def _programs(draw: st.DrawFn) -> str:
     for label in ("L0", "L1", "L2", "L3"):
         body.insert(draw(st.integers(0, len(body))), f"{label}:")
     return "\n".join(lines + body)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_programs(), _programs())
+def test_kept_analysis_runs_never_change_a_result(first: str, second: str) -> None:
+    """Analysing one program, then another that shares code with it, gives what analysing the
+    second from cold gives."""
+    joined = assemble(first + "\n" + second.replace("L", "M")).program
+    later = assemble(second.replace("L", "M") + "\n" + first).program
+    analyse(joined)
+    warm = analyse(later)
+    forget_runs()
+    cold = analyse(later)
+    assert warm.findings == cold.findings
+    assert warm.stack == cold.stack
+    assert warm.stack_after == cold.stack_after
+    assert warm.summaries == cold.summaries
 
 
 _limits = st.builds(
