@@ -23,7 +23,7 @@ from pygls.lsp.client import LanguageClient
 
 from analysis_speed import generate
 
-SERVER = [sys.executable, "-m", "sovereign", "lsp"]
+SERVER = [sys.executable, *(sys.argv[sys.argv.index("--server") + 1:] if "--server" in sys.argv else ["-m", "sovereign", "lsp"])]
 
 
 class Client(LanguageClient):
@@ -129,4 +129,6 @@ async def main(edits: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=40)
+    parser.add_argument("--server", nargs=argparse.REMAINDER,
+                        help="run this instead of `python -m sovereign lsp`")
     asyncio.run(main(parser.parse_args().edits))

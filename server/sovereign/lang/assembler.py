@@ -93,13 +93,16 @@ def assemble(source: str | bytes) -> Assembly:
             builder.careful_line(number, line_text, bad_encoding)
         return builder.finish(texts)
     texts = [line.removesuffix("\r") for line in text.split("\n")]
-    shapes = _shapes
+    shapes, code = _shapes, builder.code
     for number, line_text in enumerate(texts):
         shape = shapes.get(line_text) or _remember_shape(line_text)
         if shape is _CAREFUL:
             builder.careful_line(number, line_text, None)
-        else:
+        elif shape.label:
             builder.simple_line(number, shape)
+        elif shape.name:  # the common line, kept inline: this loop runs on every keystroke
+            code.append(Instruction(shape.name, shape.value, number, shape.col, shape.end,
+                                    shape.arg_col))
     return builder.finish(texts)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -10,6 +11,10 @@ from .server import SERVER
 
 
 def serve(tcp: bool = False, port: int = 2087) -> None:
+    # Everything imported so far lives as long as the server: keep it out of every collection,
+    # and collect less often, so that a full collection does not land on a keystroke.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("pygls").setLevel(logging.WARNING)
