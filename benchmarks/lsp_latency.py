@@ -23,7 +23,7 @@ from pygls.lsp.client import LanguageClient
 
 from analysis_speed import generate
 
-SERVER = [sys.executable, *(sys.argv[sys.argv.index("--server") + 1:] if "--server" in sys.argv else ["-m", "sovereign", "lsp"])]
+SERVER = [sys.executable, "-m", "sovereign", "lsp"]
 
 
 class Client(LanguageClient):
@@ -110,10 +110,10 @@ async def memory_with_documents(client: Client, count: int, pid: int) -> None:
     print(f"server memory with {count} documents of 1,000 lines open: {int(rss) / 1024:.0f} MiB")
 
 
-async def main(edits: int) -> None:
+async def main(edits: int, server: list[str]) -> None:
     client = make_client()
     started = time.perf_counter()
-    await client.start_io(*SERVER)
+    await client.start_io(*server)
     await client.initialize_async(T.InitializeParams(capabilities=T.ClientCapabilities()))
     print(f"server start → initialize answered: {(time.perf_counter() - started) * 1000:.0f} ms")
     client.initialized(T.InitializedParams())
@@ -130,5 +130,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--server", nargs=argparse.REMAINDER,
-                        help="run this instead of `python -m sovereign lsp`")
-    asyncio.run(main(parser.parse_args().edits))
+                        help="run python with these arguments instead of -m sovereign lsp")
+    args = parser.parse_args()
+    asyncio.run(main(args.edits, [sys.executable, *args.server] if args.server else SERVER))

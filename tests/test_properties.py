@@ -45,6 +45,17 @@ def test_token_soup_checks_without_raising(source: str) -> None:
         assert finding.code[0] in "ESR"
 
 
+@_FAST
+@given(_source, st.data())
+def test_reassembling_after_an_edit_equals_assembling_afresh(source: str,
+                                                              data: st.DataObject) -> None:
+    lines = source.split("\n")
+    number = data.draw(st.integers(0, len(lines) - 1))
+    lines[number] = data.draw(_line)
+    edited = "\n".join(lines)
+    assert assemble(edited, previous=assemble(source)) == assemble(edited)
+
+
 def _check_spans(text: str, assembly: object) -> None:
     lines = assembly.texts  # type: ignore[attr-defined]
     for finding in assembly.findings:  # type: ignore[attr-defined]

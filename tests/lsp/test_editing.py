@@ -182,6 +182,10 @@ async def test_run_lens_and_command(client: RecordingClient) -> None:
 
 
 async def test_a_cancelled_request_is_answered_as_cancelled(client: RecordingClient) -> None:
+    client.set_configuration({"sandbox": {"maxSteps": 10**9, "maxMillis": 2000}},
+                             section="sovereign")
+    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=None))
+    await client.wait_for_notification(T.WINDOW_LOG_MESSAGE)
     uri = await open_document(client, "l: JMP l\n")
     future = asyncio.wrap_future(client.protocol.send_request(
         T.WORKSPACE_EXECUTE_COMMAND,

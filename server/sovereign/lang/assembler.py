@@ -7,10 +7,12 @@ errors may be run.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from typing import NamedTuple
 
 from .findings import Finding, Related, Severity, Span
@@ -75,8 +77,9 @@ class Assembly:
         return not any(f.is_error for f in self.findings)
 
 
-def assemble(source: str | bytes) -> Assembly:
-    """Assemble a whole file. Never raises on any input.
+def assemble(source: str | bytes, previous: Assembly | None = None) -> Assembly:
+    """Assemble a whole file. Never raises on any input. `previous`, an assembly of an earlier
+    version of the same file, lets an edit within lines reuse what the other lines gave.
 
     Most lines have a simple shape (`label: OPCODE operand ; comment` with a plain operand)
     that one regular expression reads; what such a line means depends on its text alone, so it
@@ -93,6 +96,8 @@ def assemble(source: str | bytes) -> Assembly:
             builder.careful_line(number, line_text, bad_encoding)
         return builder.finish(texts)
     texts = [line.removesuffix("\r") for line in text.split("\n")]
+    if previous is not None and (reassembled := _reassemble(previous, texts)) is not None:
+        return reassembled
     shapes, code = _shapes, builder.code
     for number, line_text in enumerate(texts):
         shape = shapes.get(line_text) or _remember_shape(line_text)
@@ -104,6 +109,41 @@ def assemble(source: str | bytes) -> Assembly:
             code.append(Instruction(shape.name, shape.value, number, shape.col, shape.end,
                                     shape.arg_col))
     return builder.finish(texts)
+
+
+def _reassemble(previous: Assembly, texts: list[str]) -> Assembly | None:
+    """The assembly of `texts` from an earlier one, when the edit kept the number of lines and
+    touched no label (the usual keystroke); else None, and the file is assembled afresh.
+
+    Only the changed lines are assembled; the instructions and findings of the others are
+    reused as they were, with the indices of labels below the edit shifted.
+    """
+    old = previous.texts
+    if len(old) != len(texts) or any(f.code == "E110" for f in previous.findings):
+        return None
+    first = next((n for n in range(len(texts)) if texts[n] != old[n]), None)
+    if first is None:
+        return previous
+    last = next(n for n in range(len(texts) - 1, first - 1, -1) if texts[n] != old[n])
+    program = previous.program
+    if any(first <= span.line <= last for span in program.label_spans.values()):
+        return None
+    changed = _Builder()
+    for number in range(first, last + 1):
+        changed.line(number, texts[number])
+    if changed.label_spans or any(f.code == "E110" for f in changed.findings):
+        return None
+    line_of = attrgetter("line")
+    low = bisect.bisect_left(program.code, first, key=line_of)
+    high = bisect.bisect_right(program.code, last, key=line_of)
+    shift = len(changed.code) - (high - low)
+    code = program.code[:low] + tuple(changed.code) + program.code[high:]
+    labels = {name: index + shift if program.label_spans[name].line > last else index
+              for name, index in program.labels.items()}
+    kept = [f for f in previous.findings if not first <= f.span.line <= last]
+    findings = kept + changed.findings + _undefined_labels(changed.code, labels)
+    findings.sort(key=lambda f: (f.span.line, f.span.col))
+    return Assembly(Program(code, labels, program.label_spans), tuple(texts), tuple(findings))
 
 
 def _text_or_none(source: str | bytes) -> str | None:
@@ -125,6 +165,14 @@ class _Builder:
         self.code: list[Instruction] = []
         self.labels: dict[str, int] = {}
         self.label_spans: dict[str, Span] = {}
+
+    def line(self, number: int, text: str) -> None:
+        """Take one line: by its remembered shape when it is simple, else the careful way."""
+        shape = _shapes.get(text) or _remember_shape(text)
+        if shape is _CAREFUL:
+            self.careful_line(number, text, None)
+        else:
+            self.simple_line(number, shape)
 
     def simple_line(self, number: int, shape: _Shape) -> None:
         label, label_col, name, value, col, end, arg_col = shape

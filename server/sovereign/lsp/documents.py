@@ -24,10 +24,14 @@ class Snapshot:
     version: int
     text: str
     encoding: str
+    previous: Assembly | None = None
+    """The assembly of the version before, which an edit within lines reassembles from."""
 
     @cached_property
     def assembly(self) -> Assembly:
-        return assemble(self.text)
+        assembly = assemble(self.text, self.previous)
+        self.previous = None
+        return assembly
 
     @cached_property
     def analysis(self) -> Analysis | None:
@@ -58,7 +62,8 @@ class Documents:
         version = document.version if document.version is not None else -1
         current = self.snapshots.get(document.uri)
         if current is None or current.version != version or current.encoding != encoding:
-            current = Snapshot(document.uri, version, document.source, encoding)
+            previous = current.__dict__.get("assembly") if current is not None else None
+            current = Snapshot(document.uri, version, document.source, encoding, previous)
             self.snapshots[document.uri] = current
         return current
 
