@@ -142,7 +142,7 @@ async def test_semantic_tokens_full_and_range(client: RecordingClient) -> None:
     assert (3, 10, 5, "variable", ["modification"]) in tokens
     assert (7, 0, 4, "function", ["declaration"]) in tokens
     part = await client.text_document_semantic_tokens_range_async(T.SemanticTokensRangeParams(
-        text_document=document(uri), range=T.Range(start=position(8, 0), end=position(9, 0))))
+        text_document=document(uri), range=T.Range(start=position(8, 0), end=position(9, 7))))
     assert part is not None
     assert decode(list(part.data), legend) == [
         (8, 4, 4, "keyword", []), (8, 9, 5, "variable", []), (9, 4, 3, "keyword", []),

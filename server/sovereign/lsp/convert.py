@@ -82,6 +82,15 @@ class Converter:
             units += self.units(char)
         return position.line, len(text)
 
+    def lines(self, range_: T.Range) -> tuple[int, int]:
+        """The first and last line a client range covers; a range that ends at the very start
+        of a line does not cover that line."""
+        first, _ = self.position(range_.start)
+        last, _ = self.position(range_.end)
+        if last > first and range_.end.character == 0:
+            last -= 1
+        return first, last
+
     def diagnostic(self, finding: Finding) -> T.Diagnostic:
         return T.Diagnostic(
             range=self.lsp_range(finding.span, finding.last_line, finding.last_col),

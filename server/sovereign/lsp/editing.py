@@ -71,11 +71,7 @@ def range_formatting(ls: SovereignServer,
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
         return []
-    first, _ = snapshot.convert.position(params.range.start)
-    last, last_col = snapshot.convert.position(params.range.end)
-    if last > first and last_col == 0 and params.range.end.character == 0:
-        last -= 1  # a selection that ends at the start of a line does not include it
-    return _format(snapshot, first, last)
+    return _format(snapshot, *snapshot.convert.lines(params.range))
 
 
 def _format(snapshot: Snapshot, first: int, last: int) -> list[T.TextEdit]:
@@ -117,8 +113,7 @@ def semantic_tokens_range(ls: SovereignServer,
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
         return T.SemanticTokens(data=[])
-    first, _ = snapshot.convert.position(params.range.start)
-    last, _ = snapshot.convert.position(params.range.end)
+    first, last = snapshot.convert.lines(params.range)
     inside = [h for h in highlights(snapshot.index) if first <= h.line <= last]
     return T.SemanticTokens(data=_encode(snapshot, inside))
 
@@ -144,8 +139,7 @@ def inlay_hints(ls: SovereignServer, params: T.InlayHintParams) -> list[T.InlayH
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None or not ls.settings.inlay_hints.enabled or snapshot.analysis is None:
         return []
-    first, _ = snapshot.convert.position(params.range.start)
-    last, _ = snapshot.convert.position(params.range.end)
+    first, last = snapshot.convert.lines(params.range)
     hints = []
     for index, after in sorted(snapshot.analysis.stack_after.items()):
         instruction = snapshot.assembly.program.code[index]
