@@ -76,10 +76,6 @@ class Analysis:
         return _placed([(entry, relative, run.checked.after if run.checked else {})
                         for entry, relative, run in self._runs])
 
-    @property
-    def reachable(self) -> frozenset[int]:
-        return frozenset(self.stack)
-
 
 _State = tuple[float, float, tuple[str, ...]]
 

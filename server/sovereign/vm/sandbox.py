@@ -78,11 +78,3 @@ def run_program(
     return RunResult(outcome, machine.text_output, dict(machine.memory), tuple(machine.stack),
                      machine.steps)
 
-
-def cached(answers: dict[tuple[str, str, str | None], str]) -> Fulfil:
-    """A host that answers from earlier results for the same request and stops otherwise."""
-
-    def fulfil(request: LLMRequest) -> str | None:
-        return answers.get((request.kind, request.prompt, request.code))
-
-    return fulfil
