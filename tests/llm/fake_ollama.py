@@ -1,0 +1,159 @@
+"""A scriptable Ollama-compatible HTTP server for the tests: real sockets on 127.0.0.1, real
+streaming, and faults on demand. It records every request and when a client went away."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Script:
+    """How the server answers for one model.
+
+    `fault` is one of: None; "not-found" (404 with Ollama's message); "500"; "503-then-ok"
+    (503 on the first `failures` requests); "empty-403" (403 without a body); "stall" (stop
+    sending after `after` chunks); "cut" (close the stream after `after` chunks, no done line);
+    "malformed" (a line that is not JSON); "error-line" (an `{"error": ...}` line after
+    `after` chunks); "slow-first-byte" (wait `first_byte` seconds before the headers).
+    """
+
+    chunks: list[str] = field(default_factory=lambda: ["PUSH #1", "\nPRINT"])
+    delay: float = 0.0
+    first_byte: float = 0.0
+    fault: str | None = None
+    after: int = 1
+    failures: int = 1
+    capabilities: list[str] = field(default_factory=lambda: ["completion", "insert"])
+    context_length: int = 8192
+    family: str = "qwen2"
+
+
+class FakeOllama:
+    def __init__(self) -> None:
+        self.scripts: dict[str, Script] = {}
+        self.requests: list[tuple[str, Any]] = []
+        self.disconnected_at: list[float] = []
+        self.version = "0.9.0"
+        self._calls: dict[str, int] = {}
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    def script(self, model: str, **settings: Any) -> Script:
+        self.scripts[model] = Script(**settings)
+        return self.scripts[model]
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/api/generate", self._generate)
+        app.router.add_post("/api/chat", self._generate)
+        app.router.add_get("/api/tags", self._tags)
+        app.router.add_get("/api/ps", self._tags)
+        app.router.add_post("/api/show", self._show)
+        app.router.add_get("/api/version", self._version)
+        self._runner = web.AppRunner(app, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _version(self, request: web.Request) -> web.Response:
+        self.requests.append((request.path, None))
+        return web.json_response({"version": self.version})
+
+    async def _tags(self, request: web.Request) -> web.Response:
+        self.requests.append((request.path, None))
+        return web.json_response({"models": [
+            {"name": name, "model": name, "size": 4_000_000_000, "digest": "sha256:0",
+             "modified_at": "2026-11-01T00:00:00Z",
+             "details": {"format": "gguf", "family": script.family, "families": [script.family],
+                         "parameter_size": "7B", "quantization_level": "Q4_K_M"}}
+            for name, script in self.scripts.items()]})
+
+    async def _show(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append((request.path, body))
+        script = self.scripts.get(body.get("model") or body.get("name", ""))
+        if script is None:
+            return web.json_response({"error": f"model '{body.get('model')}' not found"},
+                                     status=404)
+        return web.json_response({
+            "modelfile": "", "parameters": "", "template": "{{ .Prompt }}",
+            "details": {"family": script.family, "parameter_size": "7B"},
+            "model_info": {"general.architecture": script.family,
+                           f"{script.family}.context_length": script.context_length},
+            "capabilities": script.capabilities})
+
+    async def _generate(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.requests.append((request.path, body))
+        model = body.get("model", "")
+        script = self.scripts.get(model)
+        if script is None or script.fault == "not-found":
+            return web.json_response(
+                {"error": f"model '{model}' not found, try pulling it first"}, status=404)
+        self._calls[model] = self._calls.get(model, 0) + 1
+        if script.fault == "500":
+            return web.json_response({"error": "llama runner process has terminated"},
+                                     status=500)
+        if script.fault == "503-then-ok" and self._calls[model] <= script.failures:
+            return web.Response(status=503, text="server busy, please try again")
+        if script.fault == "empty-403":
+            return web.Response(status=403)
+        try:
+            if script.first_byte:
+                await asyncio.sleep(script.first_byte)
+            return await self._stream(request, body, script)
+        except asyncio.CancelledError:
+            self.disconnected_at.append(time.monotonic())
+            raise
+
+    async def _stream(self, request: web.Request, body: dict[str, Any],
+                      script: Script) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+        await response.prepare(request)
+        chat = request.path == "/api/chat"
+        for number, text in enumerate(script.chunks):
+            if number == script.after and script.fault in ("stall", "cut", "error-line",
+                                                           "malformed"):
+                await self._fault(response, script.fault)
+                return response
+            await response.write(_line(body["model"], text, chat, done=False))
+            if script.delay:
+                await asyncio.sleep(script.delay)
+        await response.write(_line(body["model"], "", chat, done=True))
+        await response.write_eof()
+        return response
+
+    async def _fault(self, response: web.StreamResponse, fault: str) -> None:
+        if fault == "stall":
+            await asyncio.sleep(3600)
+        elif fault == "error-line":
+            await response.write(b'{"error":"an error was encountered while running the model"}\n')
+        elif fault == "malformed":
+            await response.write(b"{this is not json\n")
+        await response.write_eof()  # "cut": the stream ends without a done line
+
+
+def _line(model: str, text: str, chat: bool, done: bool) -> bytes:
+    data: dict[str, Any] = {"model": model, "created_at": "2026-12-02T00:00:00Z", "done": done}
+    if chat:
+        data["message"] = {"role": "assistant", "content": text}
+    else:
+        data["response"] = text
+    if done:
+        data.update(done_reason="stop", total_duration=1000, eval_count=2, context=[1, 2, 3])
+    return json.dumps(data).encode() + b"\n"
