@@ -56,6 +56,8 @@ class FakeOllama:
         app.router.add_get("/api/ps", self._tags)
         app.router.add_post("/api/show", self._show)
         app.router.add_get("/api/version", self._version)
+        app.router.add_post("/v1/chat/completions", self._generate)
+        app.router.add_get("/v1/models", self._openai_models)
         self._runner = web.AppRunner(app, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -82,6 +84,12 @@ class FakeOllama:
              "details": {"format": "gguf", "family": script.family, "families": [script.family],
                          "parameter_size": "7B", "quantization_level": "Q4_K_M"}}
             for name, script in self.scripts.items()]})
+
+    async def _openai_models(self, request: web.Request) -> web.Response:
+        self.requests.append((request.path, dict(request.headers)))
+        return web.json_response({"object": "list", "data": [
+            {"id": name, "object": "model", "created": 0, "owned_by": "library"}
+            for name in self.scripts]})
 
     async def _show(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -123,18 +131,21 @@ class FakeOllama:
 
     async def _stream(self, request: web.Request, body: dict[str, Any],
                       script: Script) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+        openai = request.path.startswith("/v1/")
+        kind = "text/event-stream" if openai else "application/x-ndjson"
+        response = web.StreamResponse(headers={"Content-Type": kind})
         await response.prepare(request)
-        chat = request.path == "/api/chat"
+        line = _event if openai else _line
+        chat = request.path != "/api/generate"
         for number, text in enumerate(script.chunks):
             if number == script.after and script.fault in ("stall", "cut", "error-line",
                                                            "malformed"):
                 await self._fault(response, script.fault)
                 return response
-            await response.write(_line(body["model"], text, chat, done=False))
+            await response.write(line(body["model"], text, chat, done=False))
             if script.delay:
                 await asyncio.sleep(script.delay)
-        await response.write(_line(body["model"], "", chat, done=True))
+        await response.write(line(body["model"], "", chat, done=True))
         await response.write_eof()
         return response
 
@@ -146,6 +157,17 @@ class FakeOllama:
         elif fault == "malformed":
             await response.write(b"{this is not json\n")
         await response.write_eof()  # "cut": the stream ends without a done line
+
+
+def _event(model: str, text: str, chat: bool, done: bool) -> bytes:
+    """One server-sent event of an OpenAI-compatible stream."""
+    if done:
+        final = {"id": "c1", "object": "chat.completion.chunk", "model": model,
+                 "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        return b"data: " + json.dumps(final).encode() + b"\n\ndata: [DONE]\n\n"
+    data = {"id": "c1", "object": "chat.completion.chunk", "model": model,
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+    return b"data: " + json.dumps(data).encode() + b"\n\n"
 
 
 def _line(model: str, text: str, chat: bool, done: bool) -> bytes:

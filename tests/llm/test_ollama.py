@@ -18,7 +18,8 @@ from sovereign.llm.errors import (
     Unreachable,
 )
 from sovereign.llm.hosts import ollama_url, parse_host
-from sovereign.llm.ollama import OllamaClient, Retries, Timeouts
+from sovereign.llm.ollama import OllamaClient
+from sovereign.llm.transport import Retries, Timeouts
 
 from .fake_ollama import FakeOllama
 

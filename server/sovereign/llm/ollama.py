@@ -1,111 +1,21 @@
-"""An async client for Ollama's HTTP API, on the caller's event loop.
-
-Timeouts follow how Ollama behaves: connecting is quick or never, but no response header comes
-until the model is loaded (seconds to minutes on a cold start), and then chunks come steadily;
-so the connect, first-byte and between-chunks budgets are separate. Cancelling the task that
-awaits a request closes its connection at once, which is what makes Ollama stop generating.
-Failures before the first byte are retried with backoff; nothing is retried once any part of an
-answer has arrived.
-"""
+"""The Ollama backend: Ollama's own API (/api/generate, /api/chat, /api/tags, /api/show,
+/api/ps, /api/version) over the shared transport."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import random
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
-import aiohttp
-
-from .api import (
-    CONVERTER,
-    ChatRequest,
-    Chunk,
-    Completion,
-    GenerateRequest,
-    ModelInfo,
-    ModelList,
-    Version,
-    to_json,
-)
-from .errors import (
-    BadResponse,
-    LLMError,
-    LLMTimeout,
-    ModelNotFound,
-    ServerError,
-    StreamFailed,
-    Unreachable,
-)
-from .ndjson import LineTooLong, json_lines
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds. `first_byte` is generous: Ollama sends no header until the model is loaded."""
-
-    connect: float = 5.0
-    first_byte: float = 300.0
-    idle: float = 60.0
-    total: float = 900.0
-    probe: float = 2.0
-
-
-@dataclass(frozen=True)
-class Retries:
-    """Bounded attempts with exponential backoff and full jitter."""
-
-    attempts: int = 3
-    base_delay: float = 0.25
-    max_delay: float = 4.0
-
-    def delay(self, attempt: int) -> float:
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** attempt))
-
-
-@dataclass(frozen=True)
-class Health:
-    """What a probe found: reachable or not (and why), the version and the installed models."""
-
-    url: str
-    reachable: bool
-    version: str = ""
-    models: tuple[str, ...] = ()
-    error: str = ""
+from .api import ChatRequest, Chunk, GenerateRequest, ModelInfo, ModelList, Version, to_json
+from .errors import BadResponse, StreamFailed
+from .ndjson import json_lines
+from .transport import HttpClient, structure
 
 
 @dataclass
-class OllamaClient:
-    """One client per server: one pooled session, opened on first use, closed by `close()`."""
-
-    url: str
-    timeouts: Timeouts = field(default_factory=Timeouts)
-    retries: Retries = field(default_factory=Retries)
-    pool_size: int = 10
-    health_ttl: float = 5.0
-    _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
-    _health: tuple[float, Health] | None = field(default=None, init=False, repr=False)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self.pool_size),
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeouts.connect))
-        return self._session
-
-    # Streaming answers.
-
+class OllamaClient(HttpClient):
     async def generate_stream(self, request: GenerateRequest) -> AsyncIterator[Chunk]:
         """The chunks of an answer from /api/generate, as they arrive."""
         async for chunk in self._stream("/api/generate", to_json(request), request.model):
@@ -114,51 +24,6 @@ class OllamaClient:
     async def chat_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         async for chunk in self._stream("/api/chat", to_json(request), request.model):
             yield chunk
-
-    async def generate(self, request: GenerateRequest,
-                       on_chunk: Callable[[Chunk], None] | None = None) -> Completion:
-        """A whole answer: the same streaming path, collected."""
-        return await _collect(self.generate_stream(request), request.model, on_chunk)
-
-    async def chat(self, request: ChatRequest,
-                   on_chunk: Callable[[Chunk], None] | None = None) -> Completion:
-        return await _collect(self.chat_stream(request), request.model, on_chunk)
-
-    async def _stream(self, path: str, body: dict[str, Any], model: str) -> AsyncIterator[Chunk]:
-        response = await self._with_retries(lambda: self._open("POST", path, body, model))
-        done = False
-        deadline = time.monotonic() + self.timeouts.total
-        try:
-            async for data in json_lines(lambda: self._read(response, deadline)):
-                if isinstance(data, dict) and "error" in data:
-                    raise StreamFailed(str(data["error"]), self.url)
-                chunk = _structure(data, Chunk, self.url)
-                yield chunk
-                if chunk.done:
-                    done = True
-                    break
-        except (json.JSONDecodeError, LineTooLong) as exc:
-            raise BadResponse(f"a stream line is not JSON ({exc})", self.url) from None
-        except aiohttp.ClientError as exc:
-            raise BadResponse(f"the stream broke off ({exc})", self.url) from None
-        finally:
-            if done:
-                response.release()
-            else:
-                response.close()  # on cancellation too: Ollama stops generating
-        if not done:
-            raise BadResponse("the stream ended before its final (done) line", self.url)
-
-    async def _read(self, response: aiohttp.ClientResponse, deadline: float) -> bytes:
-        budget = min(self.timeouts.idle, deadline - time.monotonic())
-        try:
-            return await asyncio.wait_for(response.content.readany(), max(budget, 0))
-        except TimeoutError:
-            phase = "idle" if budget == self.timeouts.idle else "total"
-            seconds = self.timeouts.idle if phase == "idle" else self.timeouts.total
-            raise LLMTimeout(phase, seconds, self.url) from None
-
-    # Requests with one JSON answer.
 
     async def tags(self) -> ModelList:
         """The installed models."""
@@ -175,99 +40,20 @@ class OllamaClient:
     async def version(self) -> Version:
         return await self._json("GET", "/api/version", None, Version)
 
-    async def health(self) -> Health:
-        """Probe the server with a short timeout; the answer is kept for `health_ttl` seconds."""
-        now = time.monotonic()
-        if self._health is not None and now - self._health[0] < self.health_ttl:
-            return self._health[1]
+    async def _stream(self, path: str, body: dict[str, Any], model: str) -> AsyncIterator[Chunk]:
+        response = await self._with_retries(lambda: self._open("POST", path, body, model))
+        done = False
         try:
-            async with asyncio.timeout(self.timeouts.probe):
-                version = await self.version()
-                models = await self.tags()
-            found = Health(self.url, True, version.version, tuple(m.name for m in models.models))
-        except (LLMError, TimeoutError) as exc:
-            found = Health(self.url, False, error=str(exc) or "no answer in time")
-        self._health = (now, found)
-        return found
-
-    async def _json(self, method: str, path: str, body: dict[str, Any] | None, kind: type[T],
-                    model: str = "") -> T:
-        response = await self._with_retries(lambda: self._open(method, path, body, model))
-        try:
-            async with asyncio.timeout(self.timeouts.idle):
-                data = await response.json(content_type=None)
-        except TimeoutError:
-            raise LLMTimeout("idle", self.timeouts.idle, self.url) from None
-        except (json.JSONDecodeError, aiohttp.ClientError) as exc:
-            raise BadResponse(f"{path} did not answer JSON ({exc})", self.url) from None
+            async with aclosing(self._decoded(response, json_lines)) as lines:
+                async for data in lines:
+                    if isinstance(data, dict) and "error" in data:
+                        raise StreamFailed(str(data["error"]), self.url)
+                    chunk = structure(data, Chunk, self.url)
+                    yield chunk
+                    if chunk.done:
+                        done = True
+                        break
         finally:
-            response.release()
-        return _structure(data, kind, self.url)
-
-    # Opening a request: the part that may be retried.
-
-    async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        for number in range(self.retries.attempts):
-            try:
-                return await attempt()
-            except LLMError as error:
-                if not error.retryable or number == self.retries.attempts - 1:
-                    raise
-            await asyncio.sleep(self.retries.delay(number))
-        raise AssertionError("unreachable: the last attempt raises or returns")
-
-    async def _open(self, method: str, path: str, body: dict[str, Any] | None,
-                    model: str) -> aiohttp.ClientResponse:
-        """Send a request and wait for its headers; an error status becomes a typed error."""
-        try:
-            async with asyncio.timeout(self.timeouts.first_byte):
-                response = await self._client().request(method, self.url + path, json=body)
-        except TimeoutError:
-            raise LLMTimeout("first byte", self.timeouts.first_byte, self.url) from None
-        except aiohttp.ServerTimeoutError:
-            raise LLMTimeout("connect", self.timeouts.connect, self.url) from None
-        except aiohttp.ClientConnectionError as exc:
-            raise Unreachable(self.url, str(exc)) from None
-        if response.status < 400:
-            return response
-        message = await _error_message(response)
-        response.release()
-        if response.status == 404 and model and "not found" in message.lower():
-            raise ModelNotFound(model, self.url)
-        raise ServerError(response.status, message, self.url)
-
-
-async def _error_message(response: aiohttp.ClientResponse) -> str:
-    """The `error` of a JSON error body; the text of another; "" for an empty one."""
-    try:
-        text = (await response.read()).decode("utf-8", "replace").strip()
-    except aiohttp.ClientError:
-        return ""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return text[:500]
-    return str(data.get("error", text))[:500] if isinstance(data, dict) else text[:500]
-
-
-def _structure(data: object, kind: type[T], url: str) -> T:
-    try:
-        return CONVERTER.structure(data, kind)
-    except Exception as exc:  # cattrs raises several kinds; all mean the same here
-        raise BadResponse(f"unexpected {kind.__name__}: {str(exc)[:200]}", url) from None
-
-
-async def _collect(stream: AsyncIterator[Chunk], model: str,
-                   on_chunk: Callable[[Chunk], None] | None) -> Completion:
-    pieces: list[str] = []
-    last = Chunk()
-    count = 0
-    async with aclosing(stream) as chunks:  # type: ignore[type-var]
-        async for chunk in chunks:
-            count += 1
-            pieces.append(chunk.text)
-            last = chunk
-            if on_chunk is not None:
-                on_chunk(chunk)
-    return Completion(last.model or model, "".join(pieces), last.done_reason, last.eval_count,
-                      last.total_duration, count)
+            self._finish(response, done)
+        if not done:
+            raise BadResponse("the stream ended before its final (done) line", self.url)

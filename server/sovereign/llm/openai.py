@@ -1,0 +1,118 @@
+"""An OpenAI-compatible backend (`/v1/chat/completions` with SSE streaming, `/v1/models`), so
+that vLLM, a llama.cpp server, LM Studio or Ollama's own `/v1` can serve Sovereign.
+
+It offers the same calls as the Ollama client and shares its session, timeout, retry and
+cancellation handling; only the wire format differs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+import attrs
+
+from .api import ChatRequest, Chunk, GenerateRequest, Message, ModelEntry, ModelList, Version
+from .errors import BadResponse, StreamFailed
+from .transport import HttpClient
+
+
+@attrs.define
+class _Model:
+    id: str
+
+
+@attrs.define
+class _Models:
+    """The answer of /v1/models."""
+
+    data: list[_Model]
+
+
+@dataclass
+class OpenAIClient(HttpClient):
+    """`url` is the server's base, without `/v1`. `api_key` is sent as a bearer token."""
+
+    api_key: str = ""
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    async def generate_stream(self, request: GenerateRequest) -> AsyncIterator[Chunk]:
+        """A completion asked for as a chat: these servers' chat endpoint is the common one."""
+        messages = ([Message("system", request.system)] if request.system else []) + [
+            Message("user", request.prompt)]
+        chat = ChatRequest(request.model, messages, request.format, request.options)
+        async for chunk in self.chat_stream(chat):
+            yield chunk
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        body: dict[str, Any] = {
+            "model": request.model, "stream": True,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "max_tokens": request.options.num_predict,
+        }
+        for name in ("temperature", "seed", "top_p", "stop"):
+            if (value := getattr(request.options, name)) is not None:
+                body[name] = value
+        if request.format == "json":
+            body["response_format"] = {"type": "json_object"}
+        elif isinstance(request.format, dict):
+            body["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": "answer", "schema": request.format}}
+        response = await self._with_retries(
+            lambda: self._open("POST", "/v1/chat/completions", body, request.model))
+        done = False
+        try:
+            async with aclosing(self._decoded(response, _sse_events)) as events:
+                async for event in events:
+                    if event == "[DONE]":
+                        done = True
+                        break
+                    yield _chunk(event, request.model, self.url)
+        finally:
+            self._finish(response, done)
+        if not done:
+            raise BadResponse("the stream ended before [DONE]", self.url)
+        yield Chunk(model=request.model, done=True, done_reason="stop")
+
+    async def tags(self) -> ModelList:
+        models = await self._json("GET", "/v1/models", None, _Models)
+        return ModelList([ModelEntry(name=m.id) for m in models.data])
+
+    async def version(self) -> Version:
+        await self.tags()
+        return Version("openai-compatible")
+
+
+
+async def _sse_events(read: Callable[[], Awaitable[bytes]]) -> AsyncIterator[Any]:
+    """The `data:` payloads of a server-sent event stream, decoded ("[DONE]" as is)."""
+    buffer = b""
+    while chunk := await read():
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            line = line.strip()
+            if not line.startswith(b"data:"):
+                continue
+            payload = line[5:].strip()
+            yield "[DONE]" if payload == b"[DONE]" else json.loads(payload)
+
+
+def _chunk(event: Any, model: str, url: str) -> Chunk:
+    if isinstance(event, dict) and "error" in event:
+        error = event["error"]
+        raise StreamFailed(str(error.get("message", error) if isinstance(error, dict)
+                               else error), url)
+    try:
+        choice = event["choices"][0]
+        text = (choice.get("delta") or {}).get("content") or ""
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise BadResponse(f"unexpected event {str(event)[:200]}", url) from None
+    return Chunk(model=str(event.get("model", model)), response=text,
+                 done_reason=choice.get("finish_reason"))
+

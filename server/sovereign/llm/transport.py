@@ -1,0 +1,249 @@
+"""What every LLM backend shares: one pooled aiohttp session per server, separate connect,
+first-byte, idle and total timeouts, retries with backoff before the first byte, typed errors
+for error statuses, and cancellation that closes the connection at once.
+
+Timeouts follow how Ollama behaves: connecting is quick or never, but no response header comes
+until the model is loaded (seconds to minutes on a cold start), and then chunks come steadily.
+Failures before the first byte are retried; nothing is retried once any part of an answer has
+arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import aiohttp
+
+from .api import CONVERTER, ChatRequest, Chunk, Completion, GenerateRequest, ModelList, Version
+from .errors import BadResponse, LLMError, LLMTimeout, ModelNotFound, ServerError, Unreachable
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. `first_byte` is generous: Ollama sends no header until the model is loaded."""
+
+    connect: float = 5.0
+    first_byte: float = 300.0
+    idle: float = 60.0
+    total: float = 900.0
+    probe: float = 2.0
+
+
+@dataclass(frozen=True)
+class Retries:
+    """Bounded attempts with exponential backoff and full jitter."""
+
+    attempts: int = 3
+    base_delay: float = 0.25
+    max_delay: float = 4.0
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** attempt))
+
+
+@dataclass(frozen=True)
+class Health:
+    """What a probe found: reachable or not (and why), the version and the installed models."""
+
+    url: str
+    reachable: bool
+    version: str = ""
+    models: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass
+class HttpClient:
+    """The shared plumbing of a backend; subclasses speak one API over it."""
+
+    url: str
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retries: Retries = field(default_factory=Retries)
+    pool_size: int = 10
+    health_ttl: float = 5.0
+    _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
+    _health: tuple[float, Health] | None = field(default=None, init=False, repr=False)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # What each API provides.
+
+    def generate_stream(self, request: GenerateRequest) -> AsyncIterator[Chunk]:
+        raise NotImplementedError
+
+    def chat_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        raise NotImplementedError
+
+    async def tags(self) -> ModelList:
+        raise NotImplementedError
+
+    async def version(self) -> Version:
+        raise NotImplementedError
+
+    # Built on those.
+
+    async def generate(self, request: GenerateRequest,
+                       on_chunk: Callable[[Chunk], None] | None = None) -> Completion:
+        """A whole answer: the same streaming path, collected."""
+        return await _collect(self.generate_stream(request), request.model, on_chunk)
+
+    async def chat(self, request: ChatRequest,
+                   on_chunk: Callable[[Chunk], None] | None = None) -> Completion:
+        return await _collect(self.chat_stream(request), request.model, on_chunk)
+
+    async def health(self) -> Health:
+        """Probe the server with a short timeout; the answer is kept for `health_ttl` seconds."""
+        now = time.monotonic()
+        if self._health is not None and now - self._health[0] < self.health_ttl:
+            return self._health[1]
+        try:
+            async with asyncio.timeout(self.timeouts.probe):
+                version = await self.version()
+                models = await self.tags()
+            found = Health(self.url, True, version.version, tuple(m.name for m in models.models))
+        except (LLMError, TimeoutError) as exc:
+            found = Health(self.url, False, error=str(exc) or "no answer in time")
+        self._health = (now, found)
+        return found
+
+    # The plumbing.
+
+    def _headers(self) -> dict[str, str]:
+        return {}
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.pool_size),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeouts.connect))
+        return self._session
+
+    async def _decoded(self, response: aiohttp.ClientResponse,
+                       reader: Callable[[Callable[[], Awaitable[bytes]]], AsyncIterator[Any]],
+                       ) -> AsyncGenerator[Any, None]:
+        """The items `reader` decodes from a streamed body, with the idle and total timeouts
+        applied and every way the body can be broken turned into a BadResponse."""
+        deadline = time.monotonic() + self.timeouts.total
+        try:
+            async for item in reader(lambda: self._read(response, deadline)):
+                yield item
+        except json.JSONDecodeError as exc:
+            raise BadResponse(f"a stream line is not JSON ({exc})", self.url) from None
+        except ValueError as exc:
+            raise BadResponse(str(exc), self.url) from None
+        except aiohttp.ClientError as exc:
+            raise BadResponse(f"the stream broke off ({exc})", self.url) from None
+
+    @staticmethod
+    def _finish(response: aiohttp.ClientResponse, complete: bool) -> None:
+        """Reuse the connection after a complete answer; close it otherwise (an error, a stall,
+        the caller cancelling or stopping early), which is what makes the server stop."""
+        if complete:
+            response.release()
+        else:
+            response.close()
+
+    async def _read(self, response: aiohttp.ClientResponse, deadline: float) -> bytes:
+        budget = min(self.timeouts.idle, deadline - time.monotonic())
+        try:
+            return await asyncio.wait_for(response.content.readany(), max(budget, 0))
+        except TimeoutError:
+            phase = "idle" if budget == self.timeouts.idle else "total"
+            seconds = self.timeouts.idle if phase == "idle" else self.timeouts.total
+            raise LLMTimeout(phase, seconds, self.url) from None
+
+    async def _json(self, method: str, path: str, body: dict[str, Any] | None, kind: type[T],
+                    model: str = "") -> T:
+        response = await self._with_retries(lambda: self._open(method, path, body, model))
+        try:
+            async with asyncio.timeout(self.timeouts.idle):
+                data = await response.json(content_type=None)
+        except TimeoutError:
+            raise LLMTimeout("idle", self.timeouts.idle, self.url) from None
+        except (json.JSONDecodeError, aiohttp.ClientError) as exc:
+            raise BadResponse(f"{path} did not answer JSON ({exc})", self.url) from None
+        finally:
+            response.release()
+        return structure(data, kind, self.url)
+
+    async def _with_retries(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        for number in range(self.retries.attempts):
+            try:
+                return await attempt()
+            except LLMError as error:
+                if not error.retryable or number == self.retries.attempts - 1:
+                    raise
+            await asyncio.sleep(self.retries.delay(number))
+        raise AssertionError("unreachable: the last attempt raises or returns")
+
+    async def _open(self, method: str, path: str, body: dict[str, Any] | None,
+                    model: str) -> aiohttp.ClientResponse:
+        """Send a request and wait for its headers; an error status becomes a typed error."""
+        try:
+            async with asyncio.timeout(self.timeouts.first_byte):
+                response = await self._client().request(method, self.url + path, json=body,
+                                                         headers=self._headers())
+        except TimeoutError:
+            raise LLMTimeout("first byte", self.timeouts.first_byte, self.url) from None
+        except aiohttp.ServerTimeoutError:
+            raise LLMTimeout("connect", self.timeouts.connect, self.url) from None
+        except aiohttp.ClientConnectionError as exc:
+            raise Unreachable(self.url, str(exc)) from None
+        if response.status < 400:
+            return response
+        message = await _error_message(response)
+        response.release()
+        if response.status == 404 and model and "not found" in message.lower():
+            raise ModelNotFound(model, self.url)
+        raise ServerError(response.status, message, self.url)
+
+
+async def _error_message(response: aiohttp.ClientResponse) -> str:
+    """The `error` of a JSON error body; the text of another; "" for an empty one."""
+    try:
+        text = (await response.read()).decode("utf-8", "replace").strip()
+    except aiohttp.ClientError:
+        return ""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return text[:500]
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        return str(data["error"].get("message", data["error"]))[:500]
+    return str(data.get("error", text))[:500] if isinstance(data, dict) else text[:500]
+
+
+def structure(data: object, kind: type[T], url: str) -> T:
+    """JSON into a typed answer; anything that does not fit is a BadResponse."""
+    try:
+        return CONVERTER.structure(data, kind)
+    except Exception as exc:  # cattrs raises several kinds; all mean the same here
+        raise BadResponse(f"unexpected {kind.__name__}: {str(exc)[:200]}", url) from None
+
+
+async def _collect(stream: AsyncIterator[Chunk], model: str,
+                   on_chunk: Callable[[Chunk], None] | None) -> Completion:
+    pieces: list[str] = []
+    last = Chunk()
+    count = 0
+    async with aclosing(stream) as chunks:  # type: ignore[type-var]
+        async for chunk in chunks:
+            count += 1
+            pieces.append(chunk.text)
+            last = chunk
+            if on_chunk is not None:
+                on_chunk(chunk)
+    return Completion(last.model or model, "".join(pieces), last.done_reason, last.eval_count,
+                      last.total_duration, count)
