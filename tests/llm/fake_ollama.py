@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,8 @@ class Script:
     capabilities: list[str] = field(default_factory=lambda: ["completion", "insert"])
     context_length: int = 8192
     family: str = "qwen2"
+    parameter_size: str = ""
+    """As /api/tags reports it; by default read from a `:7b`-style tag, else 7B."""
 
 
 class FakeOllama:
@@ -82,7 +85,8 @@ class FakeOllama:
             {"name": name, "model": name, "size": 4_000_000_000, "digest": "sha256:0",
              "modified_at": "2026-11-01T00:00:00Z",
              "details": {"format": "gguf", "family": script.family, "families": [script.family],
-                         "parameter_size": "7B", "quantization_level": "Q4_K_M"}}
+                         "parameter_size": _size(name, script),
+                         "quantization_level": "Q4_K_M"}}
             for name, script in self.scripts.items()]})
 
     async def _openai_models(self, request: web.Request) -> web.Response:
@@ -157,6 +161,13 @@ class FakeOllama:
         elif fault == "malformed":
             await response.write(b"{this is not json\n")
         await response.write_eof()  # "cut": the stream ends without a done line
+
+
+def _size(name: str, script: Script) -> str:
+    if script.parameter_size:
+        return script.parameter_size
+    match = re.search(r":(\d+(?:\.\d+)?)b", name)
+    return f"{match.group(1)}B" if match else "7B"
 
 
 def _event(model: str, text: str, chat: bool, done: bool) -> bytes:

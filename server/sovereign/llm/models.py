@@ -1,0 +1,201 @@
+"""The model manager: which installed model to ask, and what to do when it fails.
+
+A registry of well-known model families says what each is good at and how to prompt it; what
+the servers report live (installed models, Ollama's capabilities and context length) is merged
+in. Selection picks, among the models actually installed, those with the required
+capabilities, ordered by the explicit setting, the recorded success on this kind of task, and
+the preference (fast or best). `first_that_works` walks that chain.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from .errors import LLMError
+from .ollama import OllamaClient
+from .pool import Hosts
+from .transport import HttpClient
+
+T = TypeVar("T")
+
+CODE = "code"
+FIM = "fill-in-the-middle"
+INSTRUCT = "instruction following"
+REASONING = "reasoning"
+LONG_CONTEXT = "long context"
+FAST = "fast inference"
+
+
+@dataclass(frozen=True)
+class Family:
+    """What a model family is known for, and the prompt settings that suit it."""
+
+    prefix: str
+    capabilities: frozenset[str]
+    temperature: float = 0.2
+    fim: bool = False
+    """Whether it completes between a prefix and a suffix (Ollama's `suffix`)."""
+
+
+FAMILIES = (
+    Family("qwen2.5-coder", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2, fim=True),
+    Family("qwen3-coder", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2, fim=True),
+    Family("deepseek-coder-v2", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2, fim=True),
+    Family("deepseek-coder", frozenset({CODE, FIM, INSTRUCT}), 0.2, fim=True),
+    Family("codellama", frozenset({CODE, FIM, INSTRUCT}), 0.2, fim=True),
+    Family("starcoder2", frozenset({CODE, FIM}), 0.2, fim=True),
+    Family("codegemma", frozenset({CODE, FIM, INSTRUCT}), 0.2, fim=True),
+    Family("granite-code", frozenset({CODE, FIM, INSTRUCT}), 0.2, fim=True),
+    Family("codestral", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2, fim=True),
+    Family("deepseek-r1", frozenset({CODE, INSTRUCT, REASONING, LONG_CONTEXT}), 0.6),
+    Family("qwq", frozenset({CODE, INSTRUCT, REASONING, LONG_CONTEXT}), 0.6),
+    Family("qwen3", frozenset({CODE, INSTRUCT, REASONING, LONG_CONTEXT}), 0.6),
+    Family("qwen2.5", frozenset({CODE, INSTRUCT, LONG_CONTEXT}), 0.3),
+    Family("llama3", frozenset({CODE, INSTRUCT, LONG_CONTEXT}), 0.3),
+    Family("mistral", frozenset({INSTRUCT, FAST}), 0.3),
+    Family("phi", frozenset({CODE, INSTRUCT, FAST}), 0.3),
+    Family("gemma", frozenset({INSTRUCT}), 0.3),
+)
+"""Longer prefixes first, so that `qwen2.5-coder` is not taken for `qwen2.5`."""
+
+UNKNOWN = Family("", frozenset({INSTRUCT}), 0.3)
+
+
+def family_of(name: str) -> Family:
+    base = name.split("/")[-1].split(":")[0].lower()
+    return next((f for f in FAMILIES if base.startswith(f.prefix)), UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    host: str
+    family: Family
+    capabilities: frozenset[str]
+    context_length: int | None = None
+    parameters: float | None = None
+    """Billions of parameters, from the server's `parameter_size` or the name (`7b`)."""
+
+
+@dataclass
+class Record:
+    successes: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+
+    @property
+    def success_rate(self) -> float:
+        tries = self.successes + self.failures
+        return self.successes / tries if tries else 0.5
+
+    @property
+    def mean_seconds(self) -> float:
+        return self.seconds / self.successes if self.successes else 0.0
+
+
+@dataclass
+class Attempt:
+    """What happened to one model of a fallback chain."""
+
+    model: str
+    error: str = ""
+
+
+@dataclass
+class ModelManager:
+    hosts: Hosts
+    models: list[Model] = field(default_factory=list)
+    records: dict[tuple[str, str], Record] = field(default_factory=dict)
+
+    async def refresh(self) -> list[Model]:
+        """What every reachable host has installed, with what it says each model can do."""
+        found: list[Model] = []
+        for client in self.hosts.available():
+            try:
+                listed = await client.tags()
+            except LLMError:
+                continue
+            for entry in listed.models:
+                found.append(await self._describe(client, entry.name,
+                                                  entry.details.parameter_size))
+        self.models = found
+        return found
+
+    async def _describe(self, client: HttpClient, name: str, parameter_size: str) -> Model:
+        family = family_of(name)
+        capabilities = set(family.capabilities)
+        context = None
+        if isinstance(client, OllamaClient):
+            try:
+                info = await client.show(name)
+            except LLMError:
+                info = None
+            if info is not None:
+                context = info.context_length
+                if info.capabilities:  # what the server says beats what the family suggests
+                    capabilities.discard(FIM)
+                    if "insert" in info.capabilities:
+                        capabilities.add(FIM)
+                if context and context >= 32_768:
+                    capabilities.add(LONG_CONTEXT)
+        size = _billions(parameter_size) or _billions(name)
+        if size is not None and size <= 4:
+            capabilities.add(FAST)
+        return Model(name, client.url, family, frozenset(capabilities), context, size)
+
+    def choose(self, needs: set[str], task: str, prefer: str = "best",
+               explicit: str | None = None) -> list[Model]:
+        """The fallback chain for a task: an explicit model first (if installed), then the
+        models with every needed capability, the most successful at this task first, then by
+        preference (the smaller for "fast", the larger for "best")."""
+        able = [m for m in self.models if needs <= m.capabilities]
+        def rank(model: Model) -> tuple[float, float]:
+            size = model.parameters or 0.0
+            return (-self.record(model.name, task).success_rate,
+                    size if prefer == "fast" else -size)
+        chain = sorted(able, key=rank)
+        if explicit:
+            pinned = [m for m in self.models if m.name == explicit]
+            chain = pinned + [m for m in chain if m.name != explicit]
+        return chain
+
+    def record(self, model: str, task: str) -> Record:
+        return self.records.setdefault((model, task), Record())
+
+    def note(self, model: str, task: str, ok: bool, seconds: float) -> None:
+        """Record one outcome; later choices for the task use it."""
+        entry = self.record(model, task)
+        if ok:
+            entry.successes += 1
+            entry.seconds += seconds
+        else:
+            entry.failures += 1
+
+    async def first_that_works(self, chain: list[Model], task: str,
+                               action: Callable[[HttpClient, Model], Awaitable[T]],
+                               ) -> tuple[T, Model, list[Attempt]]:
+        """Try the chain in order until one model answers; report every attempt."""
+        attempts: list[Attempt] = []
+        clients = {c.url: c for c in self.hosts.clients}
+        for model in chain:
+            started = time.monotonic()
+            try:
+                result = await action(clients[model.host], model)
+            except LLMError as error:
+                self.note(model.name, task, False, time.monotonic() - started)
+                attempts.append(Attempt(model.name, str(error)))
+                continue
+            self.note(model.name, task, True, time.monotonic() - started)
+            attempts.append(Attempt(model.name))
+            return result, model, attempts
+        tried = "; ".join(f"{a.model}: {a.error}" for a in attempts) or "no suitable model"
+        raise LLMError(f"no model could do the {task}: {tried}")
+
+
+def _billions(text: str) -> float | None:
+    match = re.search(r"(\d+(?:\.\d+)?)\s*[bB]\b", text)
+    return float(match.group(1)) if match else None
