@@ -7,10 +7,13 @@ file cannot be read), 2 when a program fails at run time or the command line is 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checker import check, runtime_finding
 from .lang.assembler import Assembly, assemble
@@ -19,6 +22,9 @@ from .vm.config import VMConfig
 from .vm.errors import VMError
 from .vm.executable import Executable
 from .vm.sandbox import Refusal, run_program
+
+if TYPE_CHECKING:
+    from .llm.setup import LLMSettings
 
 NO_LLM_YET = Refusal("LLMUnavailable", "no LLM is configured yet: this version of sovereign "
                      "cannot fulfil LLMGEN or EVOLVE")
@@ -49,12 +55,53 @@ def _parser() -> argparse.ArgumentParser:
     _limit_flags(run_cmd, VMConfig.run_defaults())
     run_cmd.set_defaults(command=_run)
 
+    models_cmd = commands.add_parser("models", help="list the models on the LLM hosts")
+    _host_flags(models_cmd)
+    models_cmd.set_defaults(command=_models)
+
+    doctor_cmd = commands.add_parser("doctor", help="check that an LLM is reachable and usable")
+    _host_flags(doctor_cmd)
+    doctor_cmd.set_defaults(command=_doctor)
+
     lsp_cmd = commands.add_parser("lsp", help="start the language server (stdio by default)")
     lsp_cmd.add_argument("--tcp", action="store_true", help="listen on 127.0.0.1 instead")
     lsp_cmd.add_argument("--port", type=_positive(int), default=2087,
                          help="the TCP port (default 2087)")
     lsp_cmd.set_defaults(command=_lsp)
     return parser
+
+
+def _host_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", action="append", default=[], metavar="URL",
+                        help="an Ollama host (repeatable; default: OLLAMA_HOST, else "
+                             "127.0.0.1:11434)")
+    parser.add_argument("--openai", action="append", default=[], metavar="URL",
+                        help="an OpenAI-compatible host, e.g. http://127.0.0.1:8000 (repeatable)")
+
+
+def _llm_settings(args: argparse.Namespace) -> LLMSettings:
+    from .llm.setup import HostSetting, LLMSettings  # the HTTP stack loads only when needed
+
+    hosts = [HostSetting(url) for url in args.host]
+    hosts += [HostSetting(url, "openai", os.environ.get("OPENAI_API_KEY", ""))
+              for url in args.openai]
+    return LLMSettings(tuple(hosts))
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .llm.report import list_models
+
+    text, ok = asyncio.run(list_models(_llm_settings(args)))
+    print(text)
+    return 0 if ok else 1
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .llm.report import diagnose
+
+    text, ok = asyncio.run(diagnose(_llm_settings(args)))
+    print(text)
+    return 0 if ok else 1
 
 
 def _limit_flags(parser: argparse.ArgumentParser, defaults: VMConfig) -> None:

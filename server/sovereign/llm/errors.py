@@ -15,8 +15,7 @@ class Unreachable(LLMError):
 
     def __init__(self, url: str, detail: str = "") -> None:
         super().__init__(f"Ollama is not reachable at {url}{f' ({detail})' if detail else ''}: "
-                         "start it with `ollama serve`, or set OLLAMA_HOST or the "
-                         "sovereign.llm.host setting to where it runs")
+                         "start it with `ollama serve`, or set OLLAMA_HOST to where it runs")
         self.url = url
 
 
