@@ -26,6 +26,10 @@ from .fake_ollama import FakeOllama
 FAST = Retries(attempts=3, base_delay=0.01, max_delay=0.02)
 
 
+def generations(ollama: FakeOllama) -> list[tuple[str, object]]:
+    return [r for r in ollama.requests if r[0] in ("/api/generate", "/api/chat")]
+
+
 def client(url: str, **timeouts: float) -> OllamaClient:
     return OllamaClient(url, Timeouts(**timeouts), FAST)
 
@@ -66,7 +70,22 @@ async def test_generate_streams_chunks_and_collects_them(ollama: FakeOllama) -> 
     path, body = ollama.requests[-1]
     assert path == "/api/generate"
     assert body["options"] == {"num_predict": 512, "num_ctx": 4096, "seed": 7}
+    assert [p for p, _ in ollama.requests].count("/api/show") == 1
     assert body["suffix"] == "HALT" and body["stream"] is True
+    await llm.close()
+
+
+@pytest.mark.parametrize(("prompt", "context_length", "num_ctx"), [
+    ("x", 8192, 2048),
+    ("x" * 30_000, 32768, 16384),
+    ("x" * 30_000, 8192, 8192),
+])
+async def test_the_context_window_is_sized_from_the_prompt_and_the_model(
+        ollama: FakeOllama, prompt: str, context_length: int, num_ctx: int) -> None:
+    ollama.script("coder", chunks=["NOP"], context_length=context_length)
+    llm = client(ollama.url)
+    await llm.generate(GenerateRequest("coder", prompt))
+    assert generations(ollama)[-1][1]["options"]["num_ctx"] == num_ctx  # type: ignore[index]
     await llm.close()
 
 
@@ -97,7 +116,10 @@ async def test_model_not_found_says_how_to_get_it(ollama: FakeOllama) -> None:
     llm = client(ollama.url)
     with pytest.raises(ModelNotFound, match="run `ollama pull missing:7b`"):
         await llm.generate(GenerateRequest("missing:7b", "x"))
-    assert len(ollama.requests) == 1
+    assert [path for path, _ in ollama.requests] == ["/api/show"]
+    with pytest.raises(ModelNotFound, match="run `ollama pull missing:7b`"):
+        await llm.generate(GenerateRequest("missing:7b", "x", options=Options(num_ctx=2048)))
+    assert len(generations(ollama)) == 1
     await llm.close()
 
 
@@ -109,7 +131,7 @@ async def test_server_errors_are_typed_and_4xx_5xx_not_retried(ollama: FakeOllam
         await llm.generate(GenerateRequest("broken", "x"))
     with pytest.raises(ServerError, match="answered 403: no details given"):
         await llm.generate(GenerateRequest("forbidden", "x"))
-    assert len(ollama.requests) == 2
+    assert len(generations(ollama)) == 2
     await llm.close()
 
 
@@ -117,7 +139,7 @@ async def test_a_busy_server_is_retried(ollama: FakeOllama) -> None:
     ollama.script("busy", fault="503-then-ok", failures=2, chunks=["NOP"])
     llm = client(ollama.url)
     assert (await llm.generate(GenerateRequest("busy", "x"))).text == "NOP"
-    assert len(ollama.requests) == 3
+    assert len(generations(ollama)) == 3
     await llm.close()
 
 
@@ -138,7 +160,7 @@ async def test_a_slow_first_byte_times_out_and_is_retried(ollama: FakeOllama) ->
     llm = client(ollama.url, first_byte=0.2)
     with pytest.raises(LLMTimeout, match="first byte"):
         await llm.generate(GenerateRequest("cold", "x"))
-    assert len(ollama.requests) == 3
+    assert len(generations(ollama)) == 3
     await llm.close()
 
 
@@ -149,7 +171,7 @@ async def test_a_stalled_stream_times_out_and_is_not_retried(ollama: FakeOllama)
     with pytest.raises(LLMTimeout, match="idle"):
         await llm.generate(GenerateRequest("stuck", "x"), on_chunk=lambda c: seen.append(c.text))
     assert seen == ["PUSH #1"]
-    assert len(ollama.requests) == 1
+    assert len(generations(ollama)) == 1
     await llm.close()
 
 
@@ -164,7 +186,7 @@ async def test_broken_streams_are_errors_not_silent_success(
     llm = client(ollama.url)
     with pytest.raises(error, match=message):
         await llm.generate(GenerateRequest("flaky", "x"))
-    assert len(ollama.requests) == 1
+    assert len(generations(ollama)) == 1
     await llm.close()
 
 
@@ -201,7 +223,7 @@ async def test_health_is_probed_and_kept_for_a_while(ollama: FakeOllama) -> None
     llm = client(ollama.url)
     health = await llm.health()
     assert (health.reachable, health.version, health.models) == (True, "0.9.0", ("coder",))
-    requests = len(ollama.requests)
+    requests = len(generations(ollama))
     assert await llm.health() is health
-    assert len(ollama.requests) == requests
+    assert len(generations(ollama)) == requests
     await llm.close()

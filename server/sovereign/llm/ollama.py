@@ -1,29 +1,64 @@
 """The Ollama backend: Ollama's own API (/api/generate, /api/chat, /api/tags, /api/show,
-/api/ps, /api/version) over the shared transport."""
+/api/ps, /api/version) over the shared transport.
+
+Ollama silently cuts a prompt longer than its default context window, so every request that
+does not set `num_ctx` gets one sized from the prompt and the answer's budget, within the
+context length the model reports through /api/show.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .api import ChatRequest, Chunk, GenerateRequest, ModelInfo, ModelList, Version, to_json
-from .errors import BadResponse, StreamFailed
+from .errors import BadResponse, LLMError, ModelNotFound, StreamFailed
 from .ndjson import json_lines
 from .transport import HttpClient, structure
+
+MIN_CONTEXT = 2048
+CHARACTERS_PER_TOKEN = 3
+"""A cautious estimate for code: more tokens per character than prose."""
 
 
 @dataclass
 class OllamaClient(HttpClient):
+    _contexts: dict[str, int | None] = field(default_factory=dict, init=False, repr=False)
+
     async def generate_stream(self, request: GenerateRequest) -> AsyncIterator[Chunk]:
         """The chunks of an answer from /api/generate, as they arrive."""
-        async for chunk in self._stream("/api/generate", to_json(request), request.model):
+        text = (request.system or "") + request.prompt + (request.suffix or "")
+        body = to_json(request)
+        await self._size_context(body, request.model, len(text), request.options.num_ctx)
+        async for chunk in self._stream("/api/generate", body, request.model):
             yield chunk
 
     async def chat_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-        async for chunk in self._stream("/api/chat", to_json(request), request.model):
+        body = to_json(request)
+        characters = sum(len(m.content) for m in request.messages)
+        await self._size_context(body, request.model, characters, request.options.num_ctx)
+        async for chunk in self._stream("/api/chat", body, request.model):
             yield chunk
+
+    async def _size_context(self, body: dict[str, Any], model: str, characters: int,
+                            given: int | None) -> None:
+        """Set `num_ctx` to what the prompt and the answer need (a power of two, at least
+        MIN_CONTEXT), within the model's context length, unless the caller set it."""
+        if given is not None:
+            return
+        if model not in self._contexts:
+            try:
+                self._contexts[model] = (await self.show(model)).context_length
+            except ModelNotFound:
+                raise
+            except LLMError:
+                self._contexts[model] = None
+        needed = characters // CHARACTERS_PER_TOKEN + body["options"]["num_predict"] + 64
+        size = max(MIN_CONTEXT, 1 << (needed - 1).bit_length())
+        limit = self._contexts[model]
+        body["options"]["num_ctx"] = min(size, limit) if limit else size
 
     async def tags(self) -> ModelList:
         """The installed models."""
