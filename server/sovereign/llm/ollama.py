@@ -48,17 +48,22 @@ class OllamaClient(HttpClient):
         MIN_CONTEXT), within the model's context length, unless the caller set it."""
         if given is not None:
             return
+        limit = await self._context_length(model)
+        needed = characters // CHARACTERS_PER_TOKEN + body["options"]["num_predict"] + 64
+        size = max(MIN_CONTEXT, 1 << (needed - 1).bit_length())
+        body["options"]["num_ctx"] = min(size, limit) if limit else size
+
+    async def _context_length(self, model: str) -> int | None:
+        """The model's context length, asked once; None when the server cannot say now (the
+        request itself will then report what is wrong)."""
         if model not in self._contexts:
             try:
                 self._contexts[model] = (await self.show(model)).context_length
             except ModelNotFound:
                 raise
             except LLMError:
-                self._contexts[model] = None
-        needed = characters // CHARACTERS_PER_TOKEN + body["options"]["num_predict"] + 64
-        size = max(MIN_CONTEXT, 1 << (needed - 1).bit_length())
-        limit = self._contexts[model]
-        body["options"]["num_ctx"] = min(size, limit) if limit else size
+                return None
+        return self._contexts[model]
 
     async def tags(self) -> ModelList:
         """The installed models."""

@@ -62,6 +62,8 @@ class Hosts:
         """Run `action` on the first host that can do it. A host failure moves on to the next
         host; a model missing on one host is looked for on the next; other errors are the
         caller's to see."""
+        if not self.clients:
+            raise Unreachable("(none)", "no LLM host is configured")
         last: LLMError | None = None
         candidates = self.available()
         if not candidates:

@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ class Health:
 
 
 @dataclass
-class HttpClient:
+class HttpClient(ABC):
     """The shared plumbing of a backend; subclasses speak one API over it."""
 
     url: str
@@ -80,17 +81,21 @@ class HttpClient:
 
     # What each API provides.
 
+    @abstractmethod
     def generate_stream(self, request: GenerateRequest) -> AsyncIterator[Chunk]:
-        raise NotImplementedError
+        """The chunks of a completion of `request.prompt`, as they arrive."""
 
+    @abstractmethod
     def chat_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-        raise NotImplementedError
+        """The chunks of the next message of a conversation, as they arrive."""
 
+    @abstractmethod
     async def tags(self) -> ModelList:
-        raise NotImplementedError
+        """The models the server offers."""
 
+    @abstractmethod
     async def version(self) -> Version:
-        raise NotImplementedError
+        """The server's version (also a cheap probe that it answers)."""
 
     # Built on those.
 
