@@ -1,4 +1,5 @@
-"""The opcode reference as Markdown, rendered from the opcode table.
+"""The opcode reference as Markdown (and as a compact list for LLM prompts), rendered from
+the opcode table.
 
 docs/language.md embeds `opcode_reference()` between two markers, and a test fails when the two
 differ, so the user documentation cannot drift from what the assembler and VM do. Hover text in
@@ -39,6 +40,15 @@ def opcode_reference() -> str:
         sections.append(f"### {title}\n\n" +
                         "\n\n".join(opcode_entry(op) for op in members))
     return "\n\n".join([BEGIN, *sections, END])
+
+
+def compact_reference() -> str:
+    """One line per opcode, for an LLM prompt: name, operand, stack effect, what it does."""
+    lines = []
+    for opcode in OPCODES.values():
+        operand = f" <{opcode.operand.value}>" if opcode.takes_operand else ""
+        lines.append(f"{opcode.name}{operand}  {opcode.effect}  {opcode.summary}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,84 @@
+"""Checking a snippet before it is offered: it must assemble, must not add an analysis error to
+the document it lands in, and, when it stands on its own, must run in the sandbox without a
+runtime error."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from ..lang.analysis import analyse
+from ..lang.assembler import Assembly, assemble
+from ..lang.symbols import MEMORY, index_symbols
+from ..vm.config import VMConfig
+from ..vm.sandbox import run_program
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    problems: tuple[str, ...] = ()
+    ran: bool = False
+    """Whether the snippet stood on its own and ran in the sandbox."""
+
+    @property
+    def summary(self) -> str:
+        if not self.ok:
+            return "; ".join(self.problems)
+        return "assembles, adds no analysis error" + (", runs without error" if self.ran
+                                                       else "")
+
+
+def insert(document: str, after_line: int, snippet: str) -> str:
+    """The document with `snippet` on the lines after `after_line` (-1: at the top)."""
+    lines = document.split("\n")
+    return "\n".join(lines[:after_line + 1] + snippet.split("\n") + lines[after_line + 1:])
+
+
+def validate(snippet: str, document: str = "", after_line: int = -1,
+             config: VMConfig | None = None) -> Verdict:
+    if not snippet.strip():
+        return Verdict(False, ("the answer holds no code",))
+    alone = assemble(snippet)
+    problems = [f"line {f.span.line + 1}: {f.message}" for f in alone.findings if f.is_error]
+    if problems and not _only_outside_labels(alone):
+        return Verdict(False, tuple(problems))
+    placed = assemble(insert(document, after_line, snippet))
+    if not placed.ok:
+        return Verdict(False, tuple(f"line {f.span.line + 1}: {f.message}"
+                                    for f in placed.findings if f.is_error))
+    added = _analysis_errors(insert(document, after_line, snippet)) - _analysis_errors(document)
+    if added:
+        return Verdict(False, tuple(added.elements()))
+    if not _self_contained(alone, document):
+        return Verdict(True)
+    result = run_program(alone.program, config or VMConfig())
+    if (failed := result.failed) is not None:
+        return Verdict(False, (f"when run: {failed.error.kind}: {failed.error.message}",))
+    return Verdict(True, ran=True)
+
+
+def _self_contained(snippet: Assembly, document: str) -> bool:
+    """Whether the snippet needs nothing from around it: it assembles alone, takes no value
+    from the stack it starts on, and loads no name that only the document stores."""
+    if not snippet.ok:
+        return False
+    needs = {"S203", "S204", "S205"}
+    if any(f.code in needs for f in analyse(snippet.program).findings):
+        return False
+    outside = set(index_symbols(document.split("\n")).names(MEMORY))
+    return not any(i.op == "LOAD" and i.arg in outside for i in snippet.program.code)
+
+
+def _only_outside_labels(assembly: Assembly) -> bool:
+    """True when the snippet's only errors are jumps to labels it does not define (they may
+    be the document's)."""
+    return all(f.code == "E109" for f in assembly.findings if f.is_error)
+
+
+def _analysis_errors(document: str) -> Counter[str]:
+    assembly = assemble(document)
+    if not assembly.ok:
+        return Counter()
+    return Counter(f"{f.code}: {f.message}" for f in analyse(assembly.program).findings
+                   if f.is_error)

@@ -1,0 +1,1 @@
+from tests.llm.conftest import ollama  # noqa: F401  (the scripted server fixture)
