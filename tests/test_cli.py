@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -56,10 +57,14 @@ def test_run_refuses_a_file_that_does_not_assemble(tmp_path: Path) -> None:
     ]
 
 
-def test_run_llm_instructions_fail_clearly_until_an_llm_is_configured() -> None:
-    result = sovereign("run", "examples/generate_sort.sov")
+def test_run_llm_instructions_say_how_to_start_ollama_when_it_is_not_there() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{probe.getsockname()[1]}"
+    result = sovereign("run", "examples/generate_sort.sov", "--host", dead)
     assert result.returncode == 2
-    assert "error[R320]: LLMUnavailable: no LLM is configured yet" in result.stderr
+    assert "error[R320]: LLMUnavailable: Ollama is not reachable at" in result.stderr
+    assert "start it with `ollama serve`" in result.stderr
 
 
 def test_run_limits_are_flags(tmp_path: Path) -> None:

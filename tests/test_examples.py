@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from sovereign.checker import check
-from sovereign.cli import NO_LLM_YET
 from sovereign.lang.assembler import assemble
 from sovereign.vm.config import VMConfig
-from sovereign.vm.sandbox import run_program
+from sovereign.vm.sandbox import Refusal, run_program
 
 from .conftest import ROOT
 
+NO_LLM = Refusal("LLMUnavailable", "no LLM in this test")
 EXAMPLES = sorted((ROOT / "examples").rglob("*.sov"))
 _DIRECTIVE = re.compile(r"^; (expect|error|finding): (.*)$", re.MULTILINE)
 
@@ -44,7 +44,7 @@ def test_example(path: Path) -> None:
     assembly = assemble(path.read_bytes())
     assert assembly.ok, assembly.findings
 
-    result = run_program(assembly.program, VMConfig(), fulfil=lambda request: NO_LLM_YET)
+    result = run_program(assembly.program, VMConfig(), fulfil=lambda request: NO_LLM)
     assert result.output.splitlines() == expected["expect"]
     failed = result.failed
     if expected["error"]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,13 +23,12 @@ from .lang.findings import Finding
 from .vm.config import VMConfig
 from .vm.errors import VMError
 from .vm.executable import Executable
-from .vm.sandbox import Refusal, run_program
+from .vm.machine import LLMRequest
+from .vm.sandbox import Answer, Refusal, RunResult, run_program, run_program_async
 
 if TYPE_CHECKING:
     from .llm.setup import LLMSettings
 
-NO_LLM_YET = Refusal("LLMUnavailable", "no LLM is configured yet: this version of sovereign "
-                     "cannot fulfil LLMGEN or EVOLVE")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("file", type=Path, metavar="FILE")
     run_cmd.add_argument("--show-compiled", action="store_true",
                          help="print the Python the VM compiled hot blocks to (on stderr)")
+    run_cmd.add_argument("--model", help="the model LLMGEN asks first")
+    _host_flags(run_cmd)
     _limit_flags(run_cmd, VMConfig.run_defaults())
     run_cmd.set_defaults(command=_run)
 
@@ -202,7 +205,10 @@ def _run(args: argparse.Namespace) -> int:
             print(_text_finding(args.file, finding), file=sys.stderr)
         return 1
     executable = Executable(assembly.program)
-    result = run_program(executable, _config(args), fulfil=lambda request: NO_LLM_YET)
+    if any(i.op in ("LLMGEN", "EVOLVE") for i in assembly.program.code):
+        result = asyncio.run(_run_with_llm(executable, args))
+    else:
+        result = run_program(executable, _config(args))
     sys.stdout.write(result.output)
     sys.stdout.flush()
     if args.show_compiled:
@@ -219,6 +225,48 @@ def _lsp(args: argparse.Namespace) -> int:
 
     serve(tcp=args.tcp, port=int(args.port))
     return 0
+
+
+async def _run_with_llm(executable: Executable, args: argparse.Namespace) -> RunResult:
+    """Run a program whose LLM instructions are fulfilled by the generation pipeline."""
+    from .generate.pipeline import Generator
+    from .generate.runtime import fulfil_with
+    from .llm.models import ModelManager
+    from .llm.setup import make_hosts
+
+    hosts = make_hosts(_llm_settings(args))
+    generator = Generator(ModelManager(hosts), model=args.model)
+    fulfil = fulfil_with(generator)
+
+    async def with_spinner(request: LLMRequest) -> str | Answer | Refusal | None:
+        async with _spinner(f"{request.kind} {request.prompt[:50]!r}"):
+            return await fulfil(request)
+
+    try:
+        return await run_program_async(executable, _config(args), fulfil=with_spinner)
+    finally:
+        await hosts.close()
+
+
+@contextlib.asynccontextmanager
+async def _spinner(what: str) -> AsyncIterator[None]:
+    """A spinner on a terminal while the LLM works; nothing when stderr is not one."""
+    if not sys.stderr.isatty():
+        yield
+        return
+
+    async def spin() -> None:
+        for frame in itertools.cycle("|/-\\"):
+            sys.stderr.write(f"\r{frame} {what}")
+            sys.stderr.flush()
+            await asyncio.sleep(0.1)
+
+    task = asyncio.create_task(spin())
+    try:
+        yield
+    finally:
+        task.cancel()
+        sys.stderr.write("\r" + " " * (len(what) + 2) + "\r")
 
 
 def _runtime_report(path: Path, assembly: Assembly, error: VMError) -> str:

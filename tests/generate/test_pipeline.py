@@ -125,4 +125,5 @@ async def test_no_model_or_no_server_is_a_clear_refusal(ollama: FakeOllama) -> N
     from tests.llm.test_models import dead_url
 
     outcome = await generator(dead_url()).generate("print n", PLACE)
-    assert isinstance(outcome, Refused) and "ollama pull" in outcome.reason
+    assert isinstance(outcome, Refused) and "start it with `ollama serve`" in outcome.reason
+    assert not outcome.available

@@ -33,10 +33,12 @@ class Generation:
 
 @dataclass(frozen=True)
 class Refused:
-    """Why nothing is offered, and what was wrong with each answer."""
+    """Why nothing is offered, and what was wrong with each answer. `available` is False when
+    no model could be asked at all (none installed, server unreachable)."""
 
     reason: str
     problems: tuple[str, ...] = ()
+    available: bool = True
 
 
 Outcome = Generation | Refused
@@ -65,9 +67,11 @@ class Generator:
         if not self.manager.models:
             await self.manager.refresh()
         chain = self.manager.choose({CODE}, "generate", explicit=self.model)
+        if not chain and not self.manager.models and self.manager.problems:
+            return Refused("; ".join(self.manager.problems), available=False)
         if not chain:
             return Refused("no installed model writes code: run `ollama pull "
-                           f"{SUGGESTED_MODEL}` (or check `sovereign doctor`)")
+                           f"{SUGGESTED_MODEL}` (or check `sovereign doctor`)", available=False)
         key = (chain[0].name, *_place_key(request, place))
         if key in self.cache:
             return self.cache[key]
@@ -79,7 +83,7 @@ class Generator:
                               attempt=attempt, on_text=on_text)
                 answer, model, _ = await self.manager.first_that_works(chain, "generate", ask)
             except LLMError as error:
-                return Refused(str(error), tuple(problems))
+                return Refused(str(error), tuple(problems), available=False)
             code = extract_code(answer.text)
             verdict = validate(code, place.document, place.after_line, self.config)
             if verdict.ok:

@@ -158,7 +158,7 @@ _TABLE = (
         "Stop the program; running off the last line also stops it.", (), "HALT"),
     _op("LLMGEN", Operand.TEXT, "( -- code )", Group.LLM,
         "Ask the LLM for Sovereign code that does what the prompt says; push it as a string.",
-        (_OVERFLOW, "LLMUnavailable", "StringTooLong"),
+        (_OVERFLOW, "LLMUnavailable", "NoValidCode", "StringTooLong"),
         'LLMGEN "Create a bubble sort implementation"\nSTORE "bubble_sort_code"'),
     _op("EVOLVE", Operand.TEXT, "( code -- code' )", Group.LLM,
         "Ask the LLM to repair the code on the stack; push the repaired code.",

@@ -110,14 +110,18 @@ class ModelManager:
     hosts: Hosts
     models: list[Model] = field(default_factory=list)
     records: dict[tuple[str, str], Record] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """Why hosts could not be listed at the last refresh (unreachable, ...)."""
 
     async def refresh(self) -> list[Model]:
         """What every reachable host has installed, with what it says each model can do."""
         found: list[Model] = []
+        self.problems = []
         for client in self.hosts.available():
             try:
                 listed = await client.tags()
-            except LLMError:
+            except LLMError as error:
+                self.problems.append(str(error))
                 continue
             for entry in listed.models:
                 found.append(await self._describe(client, entry.name,

@@ -24,6 +24,7 @@ RUNTIME_ERRORS: dict[str, str] = {
     "TimeLimitExceeded": "R314",
     "LLMUnavailable": "R320",
     "NoValidFix": "R321",
+    "NoValidCode": "R322",
 }
 """Every runtime error kind and its stable code (documented in docs/language.md)."""
 

@@ -6,7 +6,7 @@ limits, the treatment of LLM instructions and the shape of the result are the sa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..lang.assembler import Program, Value
@@ -23,8 +23,19 @@ class Refusal:
     message: str
 
 
-Fulfil = Callable[[LLMRequest], "str | Refusal | None"]
+@dataclass(frozen=True)
+class Answer:
+    """The code for an LLM request, and notes to store in memory before the run goes on (the
+    generation's metadata under reserved names)."""
+
+    code: str
+    notes: dict[str, Value]
+
+
+Fulfil = Callable[[LLMRequest], "str | Answer | Refusal | None"]
 """Answers an LLM request: the code, a refusal, or None to stop the run there (no answer)."""
+
+AsyncFulfil = Callable[[LLMRequest], Awaitable["str | Answer | Refusal | None"]]
 
 
 def no_llm(request: LLMRequest) -> None:
@@ -71,10 +82,39 @@ def run_program(
         answer = fulfil(outcome.request)
         if answer is None:
             break
-        if isinstance(answer, Refusal):
-            outcome = machine.resume_error(answer.kind, answer.message)
-        else:
-            outcome = machine.resume(answer)
+        outcome = _answered(machine, answer)
+    return _result(machine, outcome)
+
+
+async def run_program_async(
+    program: Program | Executable,
+    config: VMConfig | None = None,
+    *,
+    fulfil: AsyncFulfil,
+    memory: dict[str, Value] | None = None,
+) -> RunResult:
+    """`run_program` for a host whose answers come from an event loop (an LLM client): the
+    machine itself never waits; it suspends, and this loop awaits the answer."""
+    machine = Machine(program, config, memory=memory)
+    outcome = machine.run()
+    while isinstance(outcome, Suspended):
+        answer = await fulfil(outcome.request)
+        if answer is None:
+            break
+        outcome = _answered(machine, answer)
+    return _result(machine, outcome)
+
+
+def _answered(machine: Machine, answer: str | Answer | Refusal) -> Outcome:
+    if isinstance(answer, Refusal):
+        return machine.resume_error(answer.kind, answer.message)
+    if isinstance(answer, Answer):
+        machine.memory.update(answer.notes)
+        return machine.resume(answer.code)
+    return machine.resume(answer)
+
+
+def _result(machine: Machine, outcome: Outcome) -> RunResult:
     return RunResult(outcome, machine.text_output, dict(machine.memory), tuple(machine.stack),
                      machine.steps)
 
