@@ -4,6 +4,7 @@ publishDiagnostics so that tests can wait for a given version without sleeping."
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from collections.abc import Callable
 
@@ -12,6 +13,8 @@ from lsprotocol import types as T
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from tests.llm.fake_ollama import FakeOllama
 
 SERVER = [sys.executable, "-m", "sovereign", "lsp"]
 FAST = {"diagnostics": {"debounceMs": 20}}
@@ -23,12 +26,22 @@ class RecordingClient(LanguageClient):
     def __init__(self) -> None:
         super().__init__(converter_factory=default_converter)
         self.published: list[T.PublishDiagnosticsParams] = []
+        self.statuses: list[object] = []
+        self.ollama: FakeOllama | None = None
+        self.applied: list[T.WorkspaceEdit] = []
         self.server_capabilities = T.ServerCapabilities()
         self._arrived: asyncio.Event | None = None
 
     def record(self, params: T.PublishDiagnosticsParams) -> None:
         self.published.append(params)
         self.diagnostics[params.uri] = params.diagnostics
+        self._wake()
+
+    def note_status(self, params: object) -> None:
+        self.statuses.append(params)
+        self._wake()
+
+    def _wake(self) -> None:
         if self._arrived is not None:
             self._arrived.set()
 
@@ -47,10 +60,31 @@ def _record(client: LanguageClient, params: T.PublishDiagnosticsParams) -> None:
     client.record(params)
 
 
+def _status(client: LanguageClient, params: object) -> None:
+    assert isinstance(client, RecordingClient)
+    client.note_status(params)
+
+
+def _apply(client: LanguageClient,
+           params: T.ApplyWorkspaceEditParams) -> T.ApplyWorkspaceEditResult:
+    assert isinstance(client, RecordingClient)
+    client.applied.append(params.edit)
+    return T.ApplyWorkspaceEditResult(applied=True)
+
+
+def _progress(client: LanguageClient, params: T.ProgressParams) -> None:
+    DEFAULT_CLIENT_FEATURES[T.PROGRESS](client, params)
+    assert isinstance(client, RecordingClient)
+    client._wake()
+
+
 def _recording_client() -> RecordingClient:
     client = RecordingClient()
     register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES,
-                                   T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _record})
+                                   T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _record,
+                                   T.PROGRESS: _progress,
+                                   "sovereign/status": _status,
+                                   T.WORKSPACE_APPLY_EDIT: _apply})
     return client
 
 
@@ -64,6 +98,36 @@ async def client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
     result = await lsp_client.initialize_session(T.InitializeParams(
         capabilities=client_capabilities("visual-studio-code")))
     lsp_client.server_capabilities = result.capabilities
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def llm_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
+    """A VS Code-like client whose server asks a scripted Ollama server (`.ollama`, started
+    here: pytest-lsp fixtures cannot take async fixtures)."""
+    lsp_client.ollama = FakeOllama()
+    url = await lsp_client.ollama.start()
+    lsp_client.set_configuration({**FAST, "llm": {"host": url, "debounceMs": 0}},
+                                 section="sovereign")
+    result = await lsp_client.initialize_session(T.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code")))
+    lsp_client.server_capabilities = result.capabilities
+    yield
+    await lsp_client.shutdown_session()
+    await lsp_client.ollama.stop()
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def offline_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
+    """A client whose server's LLM host does not answer."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    lsp_client.set_configuration({**FAST, "llm": {"host": dead, "debounceMs": 0}},
+                                 section="sovereign")
+    await lsp_client.initialize_session(T.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code")))
     yield
     await lsp_client.shutdown_session()
 

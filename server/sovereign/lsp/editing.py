@@ -13,6 +13,7 @@ from ..lang.highlight import KINDS, MODIFIERS, Highlight, highlights
 from ..lang.outline import folds
 from .convert import markup
 from .documents import Snapshot
+from .generation import completion_items
 from .server import SERVER, SovereignServer, answer_empty_on_failure
 
 _KINDS = {"keyword": T.CompletionItemKind.Keyword, "label": T.CompletionItemKind.Reference,
@@ -26,12 +27,14 @@ def completion(ls: SovereignServer, params: T.CompletionParams) -> T.CompletionL
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
         return None
-    candidates = complete(snapshot.index, *snapshot.convert.position(params.position))
+    line, col = snapshot.convert.position(params.position)
+    candidates = complete(snapshot.index, line, col)
     item = _completion_item_capabilities(ls)
     snippets = bool(item and item.snippet_support)
     formats = item.documentation_format if item else []
-    return T.CompletionList(is_incomplete=False,
-                            items=[_item(c, snippets, formats) for c in candidates])
+    generated, incomplete = completion_items(ls, snapshot, line, snippets)
+    return T.CompletionList(is_incomplete=incomplete,
+                            items=generated + [_item(c, snippets, formats) for c in candidates])
 
 
 def _item(candidate: Candidate, snippets: bool,

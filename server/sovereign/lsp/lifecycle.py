@@ -20,6 +20,7 @@ async def configuration_changed(ls: SovereignServer,
                                 params: T.DidChangeConfigurationParams) -> None:
     pushed = params.settings.get("sovereign") if isinstance(params.settings, dict) else None
     await _pull_settings(ls, pushed)
+    await ls.generations.reset()
     recheck_all(ls)
     if _client_refreshes_inlay_hints(ls):
         ls.workspace_inlay_hint_refresh(None)

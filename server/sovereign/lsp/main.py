@@ -6,7 +6,14 @@ import gc
 import logging
 import sys
 
-from . import commands, diagnostics, editing, lifecycle, navigation  # noqa: F401  (handlers)
+from . import (  # noqa: F401  (their handlers register themselves)
+    commands,
+    diagnostics,
+    editing,
+    generation,
+    lifecycle,
+    navigation,
+)
 from .server import SERVER
 
 

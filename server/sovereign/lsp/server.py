@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from lsprotocol import types as T
@@ -16,6 +17,7 @@ from .. import __version__
 from ..lang.assembler import Program
 from ..vm.sandbox import RunResult, run_program
 from .documents import Documents, Snapshot
+from .llm_state import Generations
 from .settings import Settings
 
 LOG = logging.getLogger("sovereign.lsp")
@@ -31,14 +33,16 @@ class SovereignServer(LanguageServer):
         self.settings = Settings()
         self.open_uris: set[str] = set()
         """Documents the client has opened, spelled as the client spells their URIs."""
+        self.generations = Generations()
         self._sandbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox")
 
     async def run_sandboxed(self, program: Program) -> RunResult:
         """Run a program in the sandbox, under the current settings, on the worker thread: the
-        server keeps answering meanwhile, and a cancelled request stops waiting for it."""
-        config = self.settings.sandbox.config()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._sandbox, run_program, program, config)
+        server keeps answering meanwhile, and a cancelled request stops waiting for it. At an
+        LLM instruction it uses an answer generated earlier, never a new one."""
+        run = partial(run_program, program, self.settings.sandbox.config(),
+                      fulfil=self.generations.answer)
+        return await asyncio.get_running_loop().run_in_executor(self._sandbox, run)
 
     def snapshot(self, uri: str) -> Snapshot | None:
         """The current snapshot of an open document, or None if the client has not opened it."""

@@ -43,10 +43,24 @@ class InlayHintSettings:
 
 
 @attrs.frozen
+class LlmSettings:
+    """Where the models are and how generation behaves. No host means OLLAMA_HOST, else the
+    local default; `openai` lists OpenAI-compatible servers."""
+
+    enabled: bool = True
+    host: str | None = None
+    openai: tuple[str, ...] = ()
+    model: str | None = None
+    debounce_ms: int = attrs.field(default=300, validator=attrs.validators.ge(0))
+    attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
 class Settings:
     sandbox: SandboxSettings = SandboxSettings()
     diagnostics: DiagnosticsSettings = DiagnosticsSettings()
     inlay_hints: InlayHintSettings = InlayHintSettings()
+    llm: LlmSettings = LlmSettings()
 
 
 def _camel(name: str) -> str:

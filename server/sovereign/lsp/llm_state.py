@@ -1,0 +1,175 @@
+"""The server's LLMGEN state: the generation pipeline (built from the settings when first
+needed), the generation running per document, and what the user was last told about the LLM.
+The handlers that use it live in generation.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as T
+
+from ..generate.prompt import Place
+from ..generate.triggers import request_on
+from ..vm.machine import LLMRequest
+
+if TYPE_CHECKING:  # the pipeline and the HTTP stack load with the first generation
+    from ..generate.pipeline import Generation, Generator, Outcome
+    from .documents import Snapshot
+    from .server import SovereignServer
+
+STATUS = "sovereign/status"
+PROGRESS_AFTER = 0.3
+"""Seconds a generation may take before it shows progress."""
+
+
+@dataclass
+class _Job:
+    key: tuple[str, int, str]
+    task: asyncio.Task[Outcome]
+
+
+class Generations:
+    """The server's generation state: the pipeline (built from the settings when first
+    needed), the job running per document, and the last status the user was told."""
+
+    def __init__(self) -> None:
+        self._generator: Generator | None = None
+        self._jobs: dict[str, _Job] = {}
+        self._status: tuple[str, str] | None = None
+
+    def generator(self, ls: SovereignServer) -> Generator:
+        if self._generator is None:
+            from ..generate.pipeline import Generator
+            from ..llm.models import ModelManager
+            from ..llm.setup import HostSetting, LLMSettings, make_hosts
+
+            llm = ls.settings.llm
+            hosts = ([HostSetting(llm.host)] if llm.host else []) + [
+                HostSetting(url, "openai") for url in llm.openai]
+            manager = ModelManager(make_hosts(LLMSettings(tuple(hosts))))
+            self._generator = Generator(manager, attempts=llm.attempts, model=llm.model,
+                                        config=ls.settings.sandbox.config())
+        return self._generator
+
+    async def reset(self) -> None:
+        """Forget the pipeline (the settings changed); its kept generations go with it."""
+        for job in self._jobs.values():
+            job.task.cancel()
+        self._jobs.clear()
+        if self._generator is not None:
+            await self._generator.manager.hosts.close()
+            self._generator = None
+
+    def answer(self, request: LLMRequest) -> str | None:
+        """A kept answer for a runtime LLM request: the editor's sandbox runs past LLMGEN
+        lines with it. Never starts a generation."""
+        if self._generator is None:
+            return None
+        return self._generator.answers.get((request.kind, request.prompt, request.code))
+
+    def ready(self, ls: SovereignServer, snapshot: Snapshot, line: int) -> Generation | None:
+        request = request_on(snapshot.assembly.texts[line])
+        if request is None or self._generator is None:
+            return None
+        return self._generator.cached(request, Place(snapshot.text, line))
+
+    def refused(self, snapshot: Snapshot, line: int) -> bool:
+        """Whether the request on `line` was already tried and refused (it is not asked
+        again until the line or the settings change)."""
+        request = request_on(snapshot.assembly.texts[line])
+        job = self._jobs.get(snapshot.uri)
+        return (job is not None and job.key == (snapshot.uri, line, request)
+                and job.task.done() and not job.task.cancelled()
+                and job.task.exception() is None
+                and not hasattr(job.task.result(), "code"))
+
+    def start(self, ls: SovereignServer, snapshot: Snapshot, line: int,
+              delay: float) -> asyncio.Task[Outcome] | None:
+        """The generation for the request on `line`, started (after `delay`) unless it runs
+        already; a job for another place in the document is cancelled."""
+        request = request_on(snapshot.assembly.texts[line])
+        if request is None:
+            return None
+        key = (snapshot.uri, line, request)
+        job = self._jobs.get(snapshot.uri)
+        if job is not None and job.key == key and not job.task.done():
+            return job.task
+        if job is not None:
+            job.task.cancel()
+        place = Place(snapshot.text, line)
+        task = asyncio.get_running_loop().create_task(
+            self._generate(ls, request, place, delay))
+        self._jobs[snapshot.uri] = _Job(key, task)
+        return task
+
+    async def _generate(self, ls: SovereignServer, request: str, place: Place,
+                        delay: float) -> Outcome:
+        await asyncio.sleep(delay)
+        from ..generate.pipeline import Generation
+
+        generator = self.generator(ls)
+        progress = _Progress(ls, request)
+        work = asyncio.ensure_future(generator.generate(request, place, progress.token_arrived))
+        try:
+            done, _ = await asyncio.wait({work}, timeout=PROGRESS_AFTER)
+            if not done:
+                await progress.begin(work)
+            outcome = await work
+        finally:
+            work.cancel()
+            progress.end()
+        if isinstance(outcome, Generation):
+            if place.document.split("\n")[place.after_line].lstrip().upper().startswith("LLMGEN"):
+                generator.answers[("LLMGEN", request, None)] = outcome.code
+            self.tell(ls, "ready", f"generated with {outcome.model}", outcome.model)
+        elif outcome.available:
+            self.tell(ls, "refused", outcome.reason)
+        else:
+            self.tell(ls, "unavailable", outcome.reason)
+        return outcome
+
+    def tell(self, ls: SovereignServer, state: str, message: str, model: str = "") -> None:
+        """Tell the client the LLM's state, once per change (never on every keystroke)."""
+        if self._status == (state, message):
+            return
+        self._status = (state, message)
+        logging.getLogger("sovereign.lsp").info("LLM %s: %s", state, message)
+        ls.protocol.notify(STATUS, {"state": state, "message": message, "model": model})
+
+
+class _Progress:
+    """Work-done progress for one generation, when the client shows it; its cancel button
+    cancels the generation."""
+
+    def __init__(self, ls: SovereignServer, request: str) -> None:
+        self.ls = ls
+        self.request = request
+        self.token: str | None = None
+        self.tokens = 0
+
+    async def begin(self, work: asyncio.Future[Any]) -> None:
+        window = self.ls.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return
+        token = str(uuid.uuid4())
+        await self.ls.work_done_progress.create_async(token)
+        self.ls.work_done_progress.begin(token, T.WorkDoneProgressBegin(
+            title="Sovereign: generating", message=self.request[:60], cancellable=True))
+        self.ls.work_done_progress.tokens[token].add_done_callback(
+            lambda stop: work.cancel() if stop.cancelled() else None)
+        self.token = token
+
+    def token_arrived(self, text: str) -> None:
+        self.tokens += 1
+        if self.token is not None and self.tokens % 10 == 0:
+            self.ls.work_done_progress.report(self.token, T.WorkDoneProgressReport(
+                message=f"{self.tokens} tokens received"))
+
+    def end(self) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.end(self.token, T.WorkDoneProgressEnd(message="done"))
+            self.token = None

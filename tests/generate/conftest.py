@@ -1,1 +1,0 @@
-from tests.llm.conftest import ollama  # noqa: F401  (the scripted server fixture)

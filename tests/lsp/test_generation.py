@@ -1,0 +1,163 @@
+"""LLMGEN in the editor, end to end: the real server over stdio asking the scripted Ollama."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from lsprotocol import types as T
+from pygls.exceptions import JsonRpcRequestCancelled
+
+from tests.llm.fake_ollama import FakeOllama
+
+from .conftest import RecordingClient
+from .helpers import document, open_document, position, settled
+
+SOURCE = "PUSH #3\nSTORE n\n; gen: print n twice\nHALT\n"
+
+
+def scripted(client: RecordingClient) -> FakeOllama:
+    assert client.ollama is not None
+    return client.ollama
+
+
+def states(client: RecordingClient) -> list[str]:
+    return [getattr(s, "state", None) or s["state"] for s in client.statuses]  # type: ignore[index]
+
+
+async def complete(client: RecordingClient, uri: str, line: int) -> T.CompletionList:
+    found = await client.text_document_completion_async(T.CompletionParams(
+        text_document=document(uri), position=position(line, 5)))
+    assert isinstance(found, T.CompletionList)
+    return found
+
+
+async def test_a_valid_generation_becomes_a_completion_item(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["Here it is:\n```sovereign\nLOAD n\nDUP\n",
+                                             "PRINT\nPRINT\n```<|im_end|>"])
+    uri = await open_document(llm_client, SOURCE)
+    first = await complete(llm_client, uri, 2)
+    assert first.is_incomplete and first.items == ()
+    await llm_client.until(lambda: "ready" in states(llm_client))
+    second = await complete(llm_client, uri, 2)
+    assert not second.is_incomplete
+    (item,) = [i for i in second.items if i.label.startswith("Generate:")]
+    assert item.label == "Generate: print n twice"
+    assert isinstance(item.text_edit, T.TextEdit)
+    assert item.text_edit.new_text == "; gen: print n twice\nLOAD n\nDUP\nPRINT\nPRINT"
+    assert item.detail == "qwen2.5-coder:7b, assembles, adds no analysis error"
+
+
+async def test_inline_completion_brings_the_code(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["LOAD n\nPRINT"])
+    uri = await open_document(llm_client, SOURCE)
+    found = await llm_client.text_document_inline_completion_async(T.InlineCompletionParams(
+        text_document=document(uri), position=position(2, 20),
+        context=T.InlineCompletionContext(trigger_kind=T.InlineCompletionTriggerKind.Invoked)))
+    assert isinstance(found, T.InlineCompletionList)
+    assert found.items[0].insert_text == "; gen: print n twice\nLOAD n\nPRINT"
+
+
+async def test_an_invalid_answer_is_refused_once_and_not_offered(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSHH n"])
+    uri = await open_document(llm_client, SOURCE)
+    await complete(llm_client, uri, 2)
+    await llm_client.until(lambda: "refused" in states(llm_client))
+    again = await complete(llm_client, uri, 2)
+    assert (again.is_incomplete, again.items) == (False, ())
+    generations = [p for p, _ in ollama.requests if p == "/api/generate" or p == "/api/chat"]
+    assert len(generations) == 3  # three attempts with feedback, then no more asking
+    status = llm_client.statuses[-1]
+    message = getattr(status, "message", "")
+    assert "no valid code after 3 attempts" in message and "unknown opcode" in message
+
+
+async def test_cancelling_closes_the_upstream_request(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["NOP\n"] * 200, delay=0.05)
+    uri = await open_document(llm_client, SOURCE)
+    future = asyncio.wrap_future(llm_client.protocol.send_request(
+        T.TEXT_DOCUMENT_INLINE_COMPLETION,
+        T.InlineCompletionParams(
+            text_document=document(uri), position=position(2, 20),
+            context=T.InlineCompletionContext(
+                trigger_kind=T.InlineCompletionTriggerKind.Invoked)),
+        msg_id="inline-1"))
+    while not any(p == "/api/generate" for p, _ in ollama.requests):
+        await asyncio.sleep(0.01)  # the request reaches the scripted server
+    llm_client.cancel_request(T.CancelParams(id="inline-1"))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await future
+    for _ in range(300):
+        if ollama.disconnected_at:
+            break
+        await asyncio.sleep(0.01)
+    assert ollama.disconnected_at, "the upstream request was not closed"
+
+
+async def test_the_command_inserts_the_code(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["LOAD n\nPRINT"])
+    uri = await open_document(llm_client, SOURCE)
+    answer = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command="sovereign.generate", arguments=[uri, 2]))
+    assert answer["ok"] is True and answer["code"] == "LOAD n\nPRINT"
+    (edit,) = llm_client.applied
+    assert edit.changes is not None
+    assert edit.changes[uri][0].new_text == "; gen: print n twice\nLOAD n\nPRINT"
+    nothing = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command="sovereign.generate", arguments=[uri, 0]))
+    assert nothing["ok"] is False and "asks for nothing" in nothing["reason"]
+
+
+async def test_the_sandbox_runs_past_an_llmgen_line_once_it_has_an_answer(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSH #7\nPRINT"])
+    text = 'LLMGEN "print seven"\nSTORE code\nPUSH #1\nPUSH #0\nDIV\n'
+    uri = await open_document(llm_client, text)
+    assert [d.code for d in await settled(llm_client, uri, 1)] == ["R330"]
+    await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command="sovereign.generate", arguments=[uri, 0]))
+    llm_client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)]))
+    assert [d.code for d in await settled(llm_client, uri, 2)] == ["R301"]
+
+
+async def test_with_ollama_down_completion_still_works_and_the_user_is_told_once(
+        offline_client: RecordingClient) -> None:
+    uri = await open_document(offline_client, SOURCE + "    \n")
+    await complete(offline_client, uri, 2)
+    await offline_client.until(lambda: "unavailable" in states(offline_client))
+    for _ in range(3):
+        await complete(offline_client, uri, 2)
+    ordinary = await complete(offline_client, uri, 4)
+    assert "PUSH" in [i.label for i in ordinary.items]
+    assert states(offline_client) == ["unavailable"]
+
+
+async def test_a_slow_generation_reports_progress_that_can_cancel_it(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["NOP\n"] * 400, delay=0.02)
+    uri = await open_document(llm_client, SOURCE)
+    await complete(llm_client, uri, 2)
+    await llm_client.until(lambda: any(len(r) >= 2 for r in
+                                       llm_client.progress_reports.values()), timeout=30)
+    token, reports = next(iter(llm_client.progress_reports.items()))
+    begin, *rest = reports
+    assert isinstance(begin, T.WorkDoneProgressBegin) and begin.cancellable
+    assert any(isinstance(r, T.WorkDoneProgressReport) and "tokens received" in (r.message or "")
+               for r in rest)
+    llm_client.window_work_done_progress_cancel(T.WorkDoneProgressCancelParams(token=token))
+    for _ in range(300):
+        if ollama.disconnected_at:
+            break
+        await asyncio.sleep(0.01)
+    assert ollama.disconnected_at, "cancelling the progress did not stop the generation"
