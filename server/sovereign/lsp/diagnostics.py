@@ -56,6 +56,7 @@ def recheck_all(ls: SovereignServer) -> None:
 
 
 async def _check(ls: SovereignServer, uri: str) -> None:
+    await ls.with_settings()
     await asyncio.sleep(0)  # let the rest of a burst of edits arrive first
     snapshot = ls.snapshot(uri)
     if snapshot is None:

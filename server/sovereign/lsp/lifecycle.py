@@ -12,9 +12,10 @@ from .settings import read_settings
 
 @SERVER.feature(T.INITIALIZED)
 async def initialized(ls: SovereignServer, params: T.InitializedParams) -> None:
-    await _pull_settings(ls)
-    await ls.generations.reset()  # a request that came before the settings used the defaults
-    recheck_all(ls)
+    try:
+        await _pull_settings(ls)
+    finally:
+        ls.settings_ready.set()
 
 
 @SERVER.feature(T.WORKSPACE_DID_CHANGE_CONFIGURATION)

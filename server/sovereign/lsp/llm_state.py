@@ -108,6 +108,7 @@ class Generations:
 
     async def _generate(self, ls: SovereignServer, request: str, place: Place,
                         delay: float) -> Outcome:
+        await ls.with_settings()
         await asyncio.sleep(delay)
         from ..generate.pipeline import Generation
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from .llm_state import Generations
 from .settings import Settings
 
 LOG = logging.getLogger("sovereign.lsp")
+SETTINGS_WAIT = 5.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +36,15 @@ class SovereignServer(LanguageServer):
         self.open_uris: set[str] = set()
         """Documents the client has opened, spelled as the client spells their URIs."""
         self.generations = Generations()
+        self.settings_ready = asyncio.Event()
+        """Set once the client's settings have been read: checks and generations wait for
+        it, so that nothing runs under the defaults just before the settings arrive."""
         self._sandbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox")
+
+    async def with_settings(self) -> None:
+        """Wait (briefly, for a client that never says `initialized`) for the settings."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settings_ready.wait(), SETTINGS_WAIT)
 
     async def run_sandboxed(self, program: Program) -> RunResult:
         """Run a program in the sandbox, under the current settings, on the worker thread: the
