@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types as T
@@ -108,8 +110,9 @@ async def llm_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-de
     here: pytest-lsp fixtures cannot take async fixtures)."""
     lsp_client.ollama = FakeOllama()
     url = await lsp_client.ollama.start()
-    lsp_client.set_configuration({**FAST, "llm": {"host": url, "debounceMs": 0}},
-                                 section="sovereign")
+    memory = Path(tempfile.mkdtemp(prefix="sovereign-memory-")) / "evolve.sqlite3"
+    lsp_client.set_configuration({**FAST, "llm": {"host": url, "debounceMs": 0},
+                                  "evolve": {"memoryPath": str(memory)}}, section="sovereign")
     result = await lsp_client.initialize_session(T.InitializeParams(
         capabilities=client_capabilities("visual-studio-code")))
     lsp_client.server_capabilities = result.capabilities

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types as T
 
@@ -17,10 +18,13 @@ from ..generate.triggers import request_on
 from ..vm.machine import LLMRequest
 
 if TYPE_CHECKING:  # the pipeline and the HTTP stack load with the first generation
+    from ..evolve.engine import Evolver
     from ..generate.pipeline import Generation, Generator, Outcome
+    from ..llm.models import ModelManager
     from .documents import Snapshot
     from .server import SovereignServer
 
+T_ = TypeVar("T_")
 STATUS = "sovereign/status"
 PROGRESS_AFTER = 0.3
 """Seconds a generation may take before it shows progress."""
@@ -37,32 +41,56 @@ class Generations:
     needed), the job running per document, and the last status the user was told."""
 
     def __init__(self) -> None:
+        self._manager: ModelManager | None = None
         self._generator: Generator | None = None
+        self._evolver: Evolver | None = None
         self._jobs: dict[str, _Job] = {}
         self._status: tuple[str, str] | None = None
 
-    def generator(self, ls: SovereignServer) -> Generator:
-        if self._generator is None:
-            from ..generate.pipeline import Generator
+    def manager(self, ls: SovereignServer) -> ModelManager:
+        """The model manager over the configured hosts, shared by generation and evolution."""
+        if self._manager is None:
             from ..llm.models import ModelManager
             from ..llm.setup import HostSetting, LLMSettings, make_hosts
 
             llm = ls.settings.llm
             hosts = ([HostSetting(llm.host)] if llm.host else []) + [
                 HostSetting(url, "openai") for url in llm.openai]
-            manager = ModelManager(make_hosts(LLMSettings(tuple(hosts))))
-            self._generator = Generator(manager, attempts=llm.attempts, model=llm.model,
-                                        config=ls.settings.sandbox.config())
+            self._manager = ModelManager(make_hosts(LLMSettings(tuple(hosts))))
+        return self._manager
+
+    def generator(self, ls: SovereignServer) -> Generator:
+        if self._generator is None:
+            from ..generate.pipeline import Generator
+
+            llm = ls.settings.llm
+            self._generator = Generator(self.manager(ls), attempts=llm.attempts,
+                                        model=llm.model, config=ls.settings.sandbox.config())
         return self._generator
+
+    def evolver(self, ls: SovereignServer) -> Evolver:
+        if self._evolver is None:
+            from pathlib import Path
+
+            from ..evolve.engine import Evolver
+            from ..evolve.memory import PatternMemory
+
+            path = ls.settings.evolve.memory_path
+            memory = PatternMemory(Path(path) if path else None)
+            self._evolver = Evolver(memory, self.manager(ls), ls.settings.evolve.rounds,
+                                    ls.settings.sandbox.config())
+        return self._evolver
 
     async def reset(self) -> None:
         """Forget the pipeline (the settings changed); its kept generations go with it."""
         for job in self._jobs.values():
             job.task.cancel()
         self._jobs.clear()
-        if self._generator is not None:
-            await self._generator.manager.hosts.close()
-            self._generator = None
+        if self._manager is not None:
+            await self._manager.hosts.close()
+        if self._evolver is not None:
+            self._evolver.memory.close()
+        self._manager = self._generator = self._evolver = None
 
     def answer(self, request: LLMRequest) -> str | None:
         """A kept answer for a runtime LLM request: the editor's sandbox runs past LLMGEN
@@ -113,16 +141,9 @@ class Generations:
         from ..generate.pipeline import Generation
 
         generator = self.generator(ls)
-        progress = _Progress(ls, request)
-        work = asyncio.ensure_future(generator.generate(request, place, progress.token_arrived))
-        try:
-            done, _ = await asyncio.wait({work}, timeout=PROGRESS_AFTER)
-            if not done:
-                await progress.begin(work)
-            outcome = await work
-        finally:
-            work.cancel()
-            progress.end()
+        outcome = await with_progress(
+            ls, "Sovereign: generating", request,
+            lambda on_text: generator.generate(request, place, on_text))
         if isinstance(outcome, Generation):
             if place.document.split("\n")[place.after_line].lstrip().upper().startswith("LLMGEN"):
                 generator.answers[("LLMGEN", request, None)] = outcome.code
@@ -142,12 +163,29 @@ class Generations:
         ls.protocol.notify(STATUS, {"state": state, "message": message, "model": model})
 
 
-class _Progress:
-    """Work-done progress for one generation, when the client shows it; its cancel button
-    cancels the generation."""
+async def with_progress(ls: SovereignServer, title: str, what: str,
+                        work: Callable[[Callable[[str], None]], Awaitable[T_]]) -> T_:
+    """Run LLM work, showing cancellable progress if it takes more than a moment; the work
+    gets a callback for each piece of text that arrives."""
+    progress = Progress(ls, title, what)
+    task = asyncio.ensure_future(work(progress.token_arrived))
+    try:
+        done, _ = await asyncio.wait({task}, timeout=PROGRESS_AFTER)
+        if not done:
+            await progress.begin(task)
+        return await task
+    finally:
+        task.cancel()
+        progress.end()
 
-    def __init__(self, ls: SovereignServer, request: str) -> None:
+
+class Progress:
+    """Work-done progress for one piece of LLM work, when the client shows it; its cancel
+    button cancels the work."""
+
+    def __init__(self, ls: SovereignServer, title: str, request: str) -> None:
         self.ls = ls
+        self.title = title
         self.request = request
         self.token: str | None = None
         self.tokens = 0
@@ -159,7 +197,7 @@ class _Progress:
         token = str(uuid.uuid4())
         await self.ls.work_done_progress.create_async(token)
         self.ls.work_done_progress.begin(token, T.WorkDoneProgressBegin(
-            title="Sovereign: generating", message=self.request[:60], cancellable=True))
+            title=self.title, message=self.request[:60], cancellable=True))
         self.ls.work_done_progress.tokens[token].add_done_callback(
             lambda stop: work.cancel() if stop.cancelled() else None)
         self.token = token

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (their handlers register themselves)
     commands,
     diagnostics,
     editing,
+    evolution,
     generation,
     lifecycle,
     navigation,

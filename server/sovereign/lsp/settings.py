@@ -56,11 +56,20 @@ class LlmSettings:
 
 
 @attrs.frozen
+class EvolveSettings:
+    """`memory_path`: the pattern memory's SQLite file (default: the user's data directory)."""
+
+    memory_path: str | None = None
+    rounds: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
 class Settings:
     sandbox: SandboxSettings = SandboxSettings()
     diagnostics: DiagnosticsSettings = DiagnosticsSettings()
     inlay_hints: InlayHintSettings = InlayHintSettings()
     llm: LlmSettings = LlmSettings()
+    evolve: EvolveSettings = EvolveSettings()
 
 
 def _camel(name: str) -> str:

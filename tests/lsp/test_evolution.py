@@ -1,0 +1,132 @@
+"""EVOLVE in the editor, end to end: the real server over stdio asking the scripted Ollama."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from lsprotocol import types as T
+from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
+
+from tests.llm.fake_ollama import FakeOllama
+
+from .conftest import RecordingClient
+from .helpers import document, open_document, position, settled
+from .test_generation import scripted
+
+BUGGY = "    PUSH #10\n    STORE d\n    CALL ratio\n    PRINT\n    HALT\nratio:\n" \
+        "    PUSH #100\n    PUSH #0\n    DIV\n    RET\n"
+GOOD = "ratio:\n    PUSH #100\n    LOAD d\n    DIV\n    RET"
+
+
+def chats(ollama: FakeOllama) -> int:
+    return sum(1 for path, _ in ollama.requests if path == "/api/chat")
+
+
+async def quick_fixes(client: RecordingClient, uri: str) -> list[T.CodeAction]:
+    diagnostics = await settled(client, uri, 1)
+    actions = await client.text_document_code_action_async(T.CodeActionParams(
+        text_document=document(uri), range=T.Range(start=position(8, 4), end=position(8, 4)),
+        context=T.CodeActionContext(diagnostics=diagnostics)))
+    return [a for a in actions or [] if isinstance(a, T.CodeAction)]
+
+
+async def test_the_quick_fix_is_listed_without_asking_a_model(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=[f"```sovereign\n{GOOD}\n```"])
+    uri = await open_document(llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(llm_client, uri)
+    assert (action.title, action.kind, action.edit) == (
+        "Evolve this block", T.CodeActionKind.QuickFix, None)
+    assert action.diagnostics and action.diagnostics[0].code == "R301"
+    assert ollama.requests == []
+
+
+async def test_resolve_returns_a_versioned_validated_edit_then_memory_serves_it(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["Fixed:\n```sovereign\n", GOOD, "\n```"])
+    uri = await open_document(llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(llm_client, uri)
+    resolved = await llm_client.code_action_resolve_async(action)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    (change,) = resolved.edit.document_changes
+    assert isinstance(change, T.TextDocumentEdit)
+    assert change.text_document.version == 1
+    (edit,) = change.edits
+    assert (edit.range.start.line, edit.range.end.line, edit.new_text) == (5, 9, GOOD)
+    assert resolved.title.startswith("Evolve this block (qwen2.5-coder:7b, confidence")
+    asked = chats(ollama)
+    assert asked == 3  # three candidates, all validated
+    other = await open_document(llm_client, BUGGY, uri=uri.replace(".sov", "-again.sov"),
+                                runtime=False)
+    (again,) = await quick_fixes(llm_client, other)
+    second = await llm_client.code_action_resolve_async(again)
+    assert second.edit is not None
+    assert "(remembered)" in second.title
+    assert chats(ollama) == asked  # no model was asked the second time
+
+
+async def test_no_valid_candidate_means_no_edit_and_a_message(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["ratio:\n    HALT"])
+    uri = await open_document(llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(llm_client, uri)
+    resolved = await llm_client.code_action_resolve_async(action)
+    assert resolved.edit is None
+    message = llm_client.messages[-1].message
+    assert "No repair passed validation" in message
+    assert "stops the program with HALT" in message
+
+
+async def test_a_document_edited_during_resolve_gets_no_edit(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=[GOOD], delay=0.5)
+    uri = await open_document(llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(llm_client, uri)
+    pending = asyncio.ensure_future(llm_client.code_action_resolve_async(action))
+    while chats(ollama) == 0:
+        await asyncio.sleep(0.01)  # the resolve is asking the model
+    llm_client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[T.TextDocumentContentChangeWholeDocument(text=BUGGY + "; edited\n")]))
+    with pytest.raises(JsonRpcException) as raised:
+        await pending
+    assert raised.value.code == -32801
+
+
+async def test_cancelling_the_resolve_closes_the_upstream_request(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["NOP\n"] * 300, delay=0.02)
+    uri = await open_document(llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(llm_client, uri)
+    future = asyncio.wrap_future(llm_client.protocol.send_request(
+        T.CODE_ACTION_RESOLVE, action, msg_id="resolve-1"))
+    while chats(ollama) == 0:
+        await asyncio.sleep(0.01)  # the model is streaming its answer
+    llm_client.cancel_request(T.CancelParams(id="resolve-1"))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await future
+    for _ in range(300):
+        if ollama.disconnected_at:
+            break
+        await asyncio.sleep(0.01)
+    assert ollama.disconnected_at
+
+
+async def test_evolve_selection_with_an_instruction(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSH #2\nPRINT"])
+    uri = await open_document(llm_client, "PUSH #1\nPRINT\nHALT\n")
+    answer = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command="sovereign.evolveSelection",
+        arguments=[uri, {"start": {"line": 0, "character": 0},
+                         "end": {"line": 2, "character": 0}}, "print 2 instead"]))
+    assert answer["ok"] is True
+    (edit,) = llm_client.applied
+    assert edit.document_changes
+    assert edit.document_changes[0].edits[0].new_text == "PUSH #2\nPRINT"  # type: ignore[union-attr]
+    last = ollama.requests[-1][1]["messages"][-1]["content"]
+    assert "The user asks: print 2 instead" in last
