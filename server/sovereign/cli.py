@@ -58,6 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     _limit_flags(run_cmd, VMConfig.run_defaults())
     run_cmd.set_defaults(command=_run)
 
+    evolve_cmd = commands.add_parser(
+        "evolve", help="repair a file's first problem, validated in the sandbox")
+    evolve_cmd.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    evolve_cmd.add_argument("--write", action="store_true", help="apply the repair to FILE")
+    evolve_cmd.add_argument("--history", action="store_true",
+                            help="show what the pattern memory has learned")
+    evolve_cmd.add_argument("--instruction", default="", help="what to change, in words")
+    _host_flags(evolve_cmd)
+    evolve_cmd.set_defaults(command=_evolve)
+
     models_cmd = commands.add_parser("models", help="list the models on the LLM hosts")
     _host_flags(models_cmd)
     models_cmd.set_defaults(command=_models)
@@ -89,6 +99,24 @@ def _llm_settings(args: argparse.Namespace) -> LLMSettings:
     hosts += [HostSetting(url, "openai", os.environ.get("OPENAI_API_KEY", ""))
               for url in args.openai]
     return LLMSettings(tuple(hosts))
+
+
+def _evolve(args: argparse.Namespace) -> int:
+    from .evolve.cli import evolve_file, history
+
+    if args.history:
+        print(history())
+        return 0
+    if args.file is None:
+        print("sovereign evolve: give a FILE (or --history)", file=sys.stderr)
+        return 2
+    source = _read(args.file)
+    if source is None:
+        return 1
+    text, status = asyncio.run(evolve_file(args.file, source, _llm_settings(args),
+                                           args.instruction, args.write))
+    print(text)
+    return status
 
 
 def _models(args: argparse.Namespace) -> int:
@@ -229,14 +257,17 @@ def _lsp(args: argparse.Namespace) -> int:
 
 async def _run_with_llm(executable: Executable, args: argparse.Namespace) -> RunResult:
     """Run a program whose LLM instructions are fulfilled by the generation pipeline."""
+    from .evolve.engine import Evolver
+    from .evolve.memory import PatternMemory
     from .generate.pipeline import Generator
     from .generate.runtime import fulfil_with
     from .llm.models import ModelManager
     from .llm.setup import make_hosts
 
     hosts = make_hosts(_llm_settings(args))
-    generator = Generator(ModelManager(hosts), model=args.model)
-    fulfil = fulfil_with(generator)
+    manager = ModelManager(hosts)
+    fulfil = fulfil_with(Generator(manager, model=args.model),
+                         Evolver(PatternMemory(), manager))
 
     async def with_spinner(request: LLMRequest) -> str | Answer | Refusal | None:
         async with _spinner(f"{request.kind} {request.prompt[:50]!r}"):

@@ -59,6 +59,8 @@ class NoRepair:
 
     reason: str
     candidates: tuple[Candidate, ...] = ()
+    available: bool = True
+    """False when no model could be asked at all (none configured, installed or reachable)."""
 
     @property
     def explanation(self) -> str:
@@ -82,7 +84,8 @@ class Evolver:
         if remembered is not None:
             return remembered
         if self.manager is None:
-            return NoRepair("no LLM is configured and no remembered fix applies")
+            return NoRepair("no LLM is configured and no remembered fix applies",
+                            available=False)
         candidates = await self._ask(source, problem, block, pattern, instruction, on_text)
         if isinstance(candidates, NoRepair):
             return candidates
@@ -126,7 +129,7 @@ class Evolver:
         if not chain:
             reason = "; ".join(self.manager.problems) or (
                 "no installed model writes code: run `ollama pull qwen2.5-coder:7b`")
-            return NoRepair(reason)
+            return NoRepair(reason, available=False)
         examples = self.memory.similar(pattern, problem.category)
         messages = _prompt(problem, block, instruction, examples, pattern)
         on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
@@ -145,7 +148,7 @@ class Evolver:
                     chain, f"repair:{problem.category}", ask)
             except LLMError as error:
                 if not candidates:
-                    return NoRepair(str(error))
+                    return NoRepair(str(error), available=False)
                 break
             code = extract_code(answer.text)
             check = check_repair(source, problem, code, self.config)

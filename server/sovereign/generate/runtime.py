@@ -1,12 +1,14 @@
 """Fulfilling LLM instructions while a program runs (`sovereign run`).
 
 LLMGEN goes through the same pipeline as the editor and pushes the validated code as a string;
-the generation's metadata is stored under reserved memory names (docs/language.md). Every
-answer is also kept for the editor's sandbox.
+EVOLVE goes through the evolution engine. Their metadata is stored under reserved memory names
+(docs/language.md).
 """
 
 from __future__ import annotations
 
+from ..evolve.engine import Evolver
+from ..evolve.runtime import evolve_request
 from ..vm.machine import LLMRequest
 from ..vm.sandbox import Answer, AsyncFulfil, Refusal
 from .pipeline import Generation, Generator
@@ -18,10 +20,10 @@ VALIDATION = "llmgen.validation"
 RESERVED = (MODEL, ATTEMPTS, VALIDATION)
 
 
-def fulfil_with(generator: Generator) -> AsyncFulfil:
+def fulfil_with(generator: Generator, evolver: Evolver) -> AsyncFulfil:
     async def fulfil(request: LLMRequest) -> Answer | Refusal:
-        if request.kind != "LLMGEN":
-            return Refusal("LLMUnavailable", "EVOLVE is not available in this version yet")
+        if request.kind == "EVOLVE":
+            return await evolve_request(evolver, request)
         outcome = await generator.generate(request.prompt, Place("", -1))
         if not isinstance(outcome, Generation):
             kind = "NoValidCode" if outcome.available else "LLMUnavailable"

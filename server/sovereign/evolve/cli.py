@@ -1,0 +1,62 @@
+"""What `sovereign evolve` prints: the repair as a unified diff with its confidence, or why
+there is none; and, with --history, what the pattern memory has learned."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from ..lang.assembler import assemble
+from ..llm.models import ModelManager
+from ..llm.setup import LLMSettings, make_hosts
+from .engine import Evolver, Repair
+from .memory import PatternMemory
+from .problem import Problem, diagnose
+
+
+async def evolve_file(path: Path, source: bytes, settings: LLMSettings, instruction: str,
+                      write: bool) -> tuple[str, int]:
+    """The report and the exit status: 0 repaired (or nothing to repair), 1 no repair."""
+    text = source.decode("utf-8", "replace")
+    if not assemble(text).ok:
+        return f"{path}: does not assemble; run `sovereign check {path}` first", 1
+    problem = diagnose(text)
+    if problem is None and not instruction:
+        return f"{path}: nothing to repair (give --instruction to ask for a change)", 0
+    if problem is None:
+        last = max(0, len(text.split("\n")) - 1)
+        problem = Problem("requested change", "", instruction, 0, 0, last)
+    hosts = make_hosts(settings)
+    memory = PatternMemory()
+    try:
+        outcome = await Evolver(memory, ModelManager(hosts)).evolve(text, problem, instruction)
+    finally:
+        await hosts.close()
+        memory.close()
+    if not isinstance(outcome, Repair):
+        return f"{path}: no repair for {problem.category}: {outcome.explanation}", 1
+    diff = "".join(difflib.unified_diff(
+        text.splitlines(keepends=True), outcome.document.splitlines(keepends=True),
+        fromfile=str(path), tofile=f"{path} (evolved)"))
+    summary = (f"{problem.category} on line {problem.line + 1}: repaired by {outcome.model}, "
+               f"confidence {outcome.confidence:.2f}")
+    if write:
+        path.write_text(outcome.document, encoding="utf-8")
+        summary += f"; written to {path}"
+    return f"{diff}\n{summary}", 0
+
+
+def history() -> str:
+    memory = PatternMemory()
+    try:
+        rows = memory.history()
+    finally:
+        memory.close()
+    if not rows:
+        return f"the pattern memory ({memory.path}) is empty"
+    lines = [f"{memory.path}:"]
+    for pattern, worked, tried in rows:
+        first = pattern.key.split("\n")[0]
+        lines.append(f"  #{pattern.id} {pattern.category}: seen {pattern.seen}x, "
+                     f"{worked}/{tried} fixes worked  [{first} ...]")
+    return "\n".join(lines)
