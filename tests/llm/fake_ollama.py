@@ -33,6 +33,8 @@ class Script:
     capabilities: list[str] = field(default_factory=lambda: ["completion", "insert"])
     context_length: int = 8192
     family: str = "qwen2"
+    by_prompt: dict[str, list[str]] = field(default_factory=dict)
+    """Answers chosen by a marker found in the request: the n-th answer for seed n (cycling)."""
     parameter_size: str = ""
     """As /api/tags reports it; by default read from a `:7b`-style tag, else 7B."""
 
@@ -141,7 +143,7 @@ class FakeOllama:
         await response.prepare(request)
         line = _event if openai else _line
         chat = request.path != "/api/generate"
-        for number, text in enumerate(script.chunks):
+        for number, text in enumerate(_chunks(script, body)):
             if number == script.after and script.fault in ("stall", "cut", "error-line",
                                                            "malformed"):
                 await self._fault(response, script.fault)
@@ -161,6 +163,15 @@ class FakeOllama:
         elif fault == "malformed":
             await response.write(b"{this is not json\n")
         await response.write_eof()  # "cut": the stream ends without a done line
+
+
+def _chunks(script: Script, body: dict[str, Any]) -> list[str]:
+    asked = json.dumps(body.get("messages") or body.get("prompt", ""))
+    for marker, answers in script.by_prompt.items():
+        if marker in asked:
+            seed = int((body.get("options") or {}).get("seed") or 1)
+            return [answers[(seed - 1) % len(answers)]]
+    return script.chunks
 
 
 def _size(name: str, script: Script) -> str:

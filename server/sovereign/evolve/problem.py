@@ -55,10 +55,22 @@ def diagnose(source: str, config: VMConfig | None = None, *, line: int | None = 
     if not findings:
         return None
     finding = min(findings, key=lambda f: (not f.code.startswith("R"), f.span.line))
-    first, last = block_around(result.assembly, finding.span.line)
+    first, last = block_around(result.assembly, _repair_line(result.assembly, finding))
     problem = Problem(CATEGORIES[finding.code], finding.code, finding.message,
                       finding.span.line, first, last)
     return _with_state(problem, result, finding)
+
+
+def _repair_line(assembly: Assembly, finding: Finding) -> int:
+    """Where the repair goes: the failing line, except for a RET reached without a CALL, which
+    is repaired where the code above runs on into the subroutine."""
+    if finding.code not in ("R308", "S209"):
+        return finding.span.line
+    labels = [span.line for span in assembly.program.label_spans.values()
+              if span.line <= finding.span.line]
+    entry = max(labels, default=0)
+    code_above = [i.line for i in assembly.program.code if i.line < entry]
+    return code_above[-1] if code_above else finding.span.line
 
 
 def block_around(assembly: Assembly, line: int) -> tuple[int, int]:

@@ -2,11 +2,12 @@
 document, and passes only if every one of these holds:
 
 - it assembles, and adds no analysis error;
-- it is not a pure deletion of the block's instructions, and adds no HALT (a repair that makes
-  the error go away by not running the code is not a repair);
+- it is not a pure deletion of the block's instructions (NOPs do not count as code), and adds
+  no HALT (a repair that makes the error go away by not running the code is not a repair);
 - run in the sandbox, the program has no runtime error at all: the original one is gone, no new
   one appeared, every ASSERT holds;
-- the output the program wrote before the original failure is still written first;
+- the output agrees with what the program wrote before the original failure (one is the start
+  of the other: a repair may stop a runaway earlier, or go on past the old failure);
 - when the block used to fall through to the code after it, the program still gets there.
 """
 
@@ -19,6 +20,10 @@ from ..lang.assembler import assemble
 from ..vm.config import VMConfig
 from ..vm.sandbox import run_program
 from .problem import Problem
+
+FALLS_INTO_CALL = "return outside a call"
+"""The one category where the repair is to stop before the code after the block: the block
+ran on into a subroutine's RET. There a HALT is the fix, and not reaching on is the point."""
 
 REACHED = "evolve.reached"
 """A memory name the sandbox run stores when control passes the end of the block."""
@@ -50,18 +55,20 @@ def check_repair(source: str, problem: Problem, replacement: str,
     if added:
         return Check(False, f"adds an analysis error: {next(iter(added.elements()))}")
     before, after = _instructions(original), _instructions(replacement)
-    if not after or (after != before and _is_subsequence(after, before)):
+    kept = [op for op in after if op != "NOP"]
+    if after != before and _is_subsequence(kept, before):
         return Check(False, "only deletes code")
-    if after.count("HALT") > before.count("HALT"):
+    if after.count("HALT") > before.count("HALT") and problem.category != FALLS_INTO_CALL:
         return Check(False, "stops the program with HALT")
     probe = _with_probe(source, problem, replacement, original)
     result = run_program(assemble(probe).program, config or VMConfig())
     if (failed := result.failed) is not None:
         still = "still fails" if failed.error.code == problem.code else "fails"
         return Check(False, f"{still} when run: {failed.error.kind}: {failed.error.message}")
-    if not result.output.startswith(problem.output):
+    if not (result.output.startswith(problem.output) or problem.output.startswith(result.output)):
         return Check(False, "changes the output the program wrote before the failure")
-    if probe != candidate and REACHED not in result.memory and result.stopped_at is None:
+    if probe != candidate and REACHED not in result.memory and result.stopped_at is None \
+            and problem.category != FALLS_INTO_CALL:
         return Check(False, "no longer reaches the code after the block")
     return Check(True)
 
