@@ -143,9 +143,9 @@ class Evolver:
                 return await client.chat(ChatRequest(model.name, messages, options=options),
                                          on_chunk)
 
-            try:
+            try:  # the chain records answering; `evolve` records passing validation
                 answer, model, _ = await self.manager.first_that_works(
-                    chain, f"repair:{problem.category}", ask)
+                    chain, f"answer:{problem.category}", ask)
             except LLMError as error:
                 if not candidates:
                     return NoRepair(str(error), available=False)
