@@ -49,6 +49,13 @@ class FakeOllama:
         self._runner: web.AppRunner | None = None
         self.url = ""
 
+    async def disconnected(self, timeout: float = 3.0) -> bool:
+        """Whether a client went away mid-answer, waiting up to `timeout` seconds for it."""
+        deadline = time.monotonic() + timeout
+        while not self.disconnected_at and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        return bool(self.disconnected_at)
+
     def script(self, model: str, **settings: Any) -> Script:
         self.scripts[model] = Script(**settings)
         return self.scripts[model]
