@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import __version__
 from .checker import check, runtime_finding
 from .lang.assembler import Assembly, assemble
 from .lang.findings import Finding
@@ -41,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sovereign", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"sovereign {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     check_cmd = commands.add_parser("check", help="report every error and finding in files")

@@ -22,6 +22,7 @@ from .documents import Snapshot
 from .server import SERVER, SovereignServer
 
 GENERATE = "sovereign.generate"
+MODELS = "sovereign.models"
 
 
 def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
@@ -81,6 +82,17 @@ async def inline_completion(ls: SovereignServer,
     text = snapshot.assembly.texts[line]
     return T.InlineCompletionList(items=[T.InlineCompletionItem(
         insert_text=f"{text}\n{outcome.code}", range=snapshot.convert.line_range(line))])
+
+
+@SERVER.command(MODELS)
+async def list_models(ls: SovereignServer) -> dict[str, Any]:
+    """The models the configured hosts offer, for the editor's model picker."""
+    manager = ls.generations.manager(ls)
+    models = await manager.refresh()
+    return {"models": [{"name": m.name, "host": m.host,
+                        "capabilities": sorted(m.capabilities),
+                        "contextLength": m.context_length} for m in models],
+            "problems": manager.problems, "selected": ls.settings.llm.model}
 
 
 @SERVER.command(GENERATE)
