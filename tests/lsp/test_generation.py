@@ -153,3 +153,14 @@ async def test_a_slow_generation_reports_progress_that_can_cancel_it(
                for r in rest)
     llm_client.window_work_done_progress_cancel(T.WorkDoneProgressCancelParams(token=token))
     assert await ollama.disconnected(), "cancelling the progress did not stop the generation"
+
+
+async def test_the_model_picker_lists_the_hosts_models(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b")
+    ollama.script("llama3.2:3b", capabilities=["completion"])
+    answer = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command="sovereign.models"))
+    assert [m["name"] for m in answer["models"]] == ["qwen2.5-coder:7b", "llama3.2:3b"]
+    assert "fill-in-the-middle" in answer["models"][0]["capabilities"]
+    assert answer["problems"] == [] and answer["selected"] is None

@@ -92,6 +92,7 @@ async def _evolve(ls: SovereignServer, snapshot: Snapshot, problem: Problem,
     """The versioned edit of a validated repair and its summary, or None and why not."""
     from ..evolve.engine import Repair
 
+    await ls.with_settings()
     evolver = ls.generations.evolver(ls)
     outcome = await with_progress(
         ls, "Sovereign: evolving", problem.category,

@@ -87,6 +87,7 @@ async def inline_completion(ls: SovereignServer,
 @SERVER.command(MODELS)
 async def list_models(ls: SovereignServer) -> dict[str, Any]:
     """The models the configured hosts offer, for the editor's model picker."""
+    await ls.with_settings()
     manager = ls.generations.manager(ls)
     models = await manager.refresh()
     return {"models": [{"name": m.name, "host": m.host,
