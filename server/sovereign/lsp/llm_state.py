@@ -110,10 +110,12 @@ class Generations:
         again until the line or the settings change)."""
         request = request_on(snapshot.assembly.texts[line])
         job = self._jobs.get(snapshot.uri)
-        return (job is not None and job.key == (snapshot.uri, line, request)
-                and job.task.done() and not job.task.cancelled()
-                and job.task.exception() is None
-                and not hasattr(job.task.result(), "code"))
+        if job is None or job.key != (snapshot.uri, line, request) or not job.task.done() \
+                or job.task.cancelled() or job.task.exception() is not None:
+            return False
+        from ..generate.pipeline import Refused  # loaded by now: the job used the pipeline
+
+        return isinstance(job.task.result(), Refused)
 
     def start(self, ls: SovereignServer, snapshot: Snapshot, line: int,
               delay: float) -> asyncio.Task[Outcome] | None:
