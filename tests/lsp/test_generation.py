@@ -164,3 +164,16 @@ async def test_the_model_picker_lists_the_hosts_models(llm_client: RecordingClie
     assert [m["name"] for m in answer["models"]] == ["qwen2.5-coder:7b", "llama3.2:3b"]
     assert "fill-in-the-middle" in answer["models"][0]["capabilities"]
     assert answer["problems"] == [] and answer["selected"] is None
+
+
+async def test_snippet_syntax_in_the_code_is_escaped(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=['PUSH "cost: $5 {net}"\nPRINT'])
+    uri = await open_document(llm_client, "; gen: print the cost in $\n")
+    await complete(llm_client, uri, 0)
+    await llm_client.until(lambda: "ready" in states(llm_client))
+    (item,) = [i for i in (await complete(llm_client, uri, 0)).items
+               if i.label.startswith("Generate:")]
+    assert isinstance(item.text_edit, T.TextEdit)
+    assert item.text_edit.new_text == \
+        '; gen: print the cost in \\$\nPUSH "cost: \\$5 {net\\}"\nPRINT'

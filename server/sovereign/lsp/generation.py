@@ -39,8 +39,9 @@ def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
         generations.start(ls, snapshot, line, ls.settings.llm.debounce_ms / 1000)
         return [], True
     text = snapshot.assembly.texts[line]
-    code = ready.code.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}") \
-        if snippets else ready.code
+    new_text = f"{text}\n{ready.code}"
+    if snippets:  # as a snippet, \ $ and } would be syntax: escape them, in the line too
+        new_text = new_text.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}")
     request = request_on(text) or ""
     return [T.CompletionItem(
         label=f"Generate: {request[:50]}",
@@ -51,8 +52,7 @@ def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
         sort_text="000",
         insert_text_format=T.InsertTextFormat.Snippet if snippets
         else T.InsertTextFormat.PlainText,
-        text_edit=T.TextEdit(range=snapshot.convert.line_range(line),
-                             new_text=f"{text}\n{code}"),
+        text_edit=T.TextEdit(range=snapshot.convert.line_range(line), new_text=new_text),
     )], False
 
 
