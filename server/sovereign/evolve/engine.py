@@ -25,7 +25,7 @@ from ..llm.transport import HttpClient
 from ..vm.config import VMConfig
 from .memory import Fix, Normalised, PatternMemory, normalise
 from .problem import Problem
-from .validate import check_repair, replace_block
+from .validate import check_repair, instructions, replace_block
 
 TEMPERATURES = (0.2, 0.5, 0.8)
 
@@ -97,8 +97,8 @@ class Evolver:
         if not passing:
             return NoRepair("no candidate passed validation", tuple(candidates))
         best = min(passing, key=lambda c: _change(block, c.code))
-        agreement = Counter(_instructions_key(c.code) for c in passing)
-        confidence = _confidence(agreement[_instructions_key(best.code)] / len(candidates),
+        agreement = Counter(tuple(instructions(c.code)) for c in passing)
+        confidence = _confidence(agreement[tuple(instructions(best.code))] / len(candidates),
                                  self.memory.success_rate(pattern_id))
         return Repair(best.code, problem.first, problem.last,
                       replace_block(source, problem.first, problem.last, best.code),
@@ -185,11 +185,6 @@ def _prompt(problem: Problem, block: str, instruction: str, examples: list[Fix],
 def _change(before: str, after: str) -> float:
     """How much a candidate changes the block, from 0 (nothing) to 1 (everything)."""
     return 1 - difflib.SequenceMatcher(None, before.split("\n"), after.split("\n")).ratio()
-
-
-def _instructions_key(code: str) -> str:
-    return "\n".join(line.split(";")[0].strip().upper() for line in code.split("\n")
-                     if line.split(";")[0].strip())
 
 
 def _confidence(agreement: float, past_success: float) -> float:

@@ -51,41 +51,44 @@ def check_repair(source: str, problem: Problem, replacement: str,
     if not assembly.ok:
         first = next(f for f in assembly.findings if f.is_error)
         return Check(False, f"does not assemble: {first.message}")
-    added = analysis_errors(candidate) - analysis_errors(source)
+    added = analysis_errors(assembly) - analysis_errors(assemble(source))
     if added:
         return Check(False, f"adds an analysis error: {next(iter(added.elements()))}")
-    before, after = _instructions(original), _instructions(replacement)
+    before, after = instructions(original), instructions(replacement)
     kept = [op for op in after if op != "NOP"]
     if after != before and _is_subsequence(kept, before):
         return Check(False, "only deletes code")
     if after.count("HALT") > before.count("HALT") and problem.category != FALLS_INTO_CALL:
         return Check(False, "stops the program with HALT")
-    probe = _with_probe(source, problem, replacement, original)
-    result = run_program(assemble(probe).program, config or VMConfig())
+    probe = _with_probe(source, problem, replacement, before)
+    program = assembly.program if probe is None else assemble(probe).program
+    result = run_program(program, config or VMConfig())
     if (failed := result.failed) is not None:
         still = "still fails" if failed.error.code == problem.code else "fails"
         return Check(False, f"{still} when run: {failed.error.kind}: {failed.error.message}")
     if not (result.output.startswith(problem.output) or problem.output.startswith(result.output)):
         return Check(False, "changes the output the program wrote before the failure")
-    if probe != candidate and REACHED not in result.memory and result.stopped_at is None \
+    if probe is not None and REACHED not in result.memory and result.stopped_at is None \
             and problem.category != FALLS_INTO_CALL:
         return Check(False, "no longer reaches the code after the block")
     return Check(True)
 
 
-def _with_probe(source: str, problem: Problem, replacement: str, original: str) -> str:
-    """The candidate with a store after the block, when the block used to fall through."""
-    ops = _instructions(original)
-    falls_through = ops and ops[-1].split()[0] not in _TRANSFERS
+def _with_probe(source: str, problem: Problem, replacement: str,
+                original: list[str]) -> str | None:
+    """The candidate with a store after the block, when the block (`original`, its
+    instructions before the repair) used to fall through to more code; else None."""
+    falls_through = original and original[-1].split()[0] not in _TRANSFERS
     rest = [line for line in source.split("\n")[problem.last + 1:] if line.strip()]
     if not falls_through or not rest:
-        return replace_block(source, problem.first, problem.last, replacement)
+        return None
     probe = f'{replacement}\n    PUSH #1\n    STORE "{REACHED}"'
     return replace_block(source, problem.first, problem.last, probe)
 
 
-def _instructions(block: str) -> list[str]:
-    """The block's instructions, as opcode and operand, without labels or comments."""
+def instructions(block: str) -> list[str]:
+    """The block's instructions, as opcode and operand, without labels or comments: what two
+    blocks must share to do the same thing."""
     program = assemble(block).program
     return [f"{i.op} {i.arg}" if i.arg is not None else i.op for i in program.code]
 

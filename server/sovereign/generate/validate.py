@@ -47,7 +47,7 @@ def validate(snippet: str, document: str = "", after_line: int = -1,
     if not placed.ok:
         return Verdict(False, tuple(f"line {f.span.line + 1}: {f.message}"
                                     for f in placed.findings if f.is_error))
-    added = analysis_errors(insert(document, after_line, snippet)) - analysis_errors(document)
+    added = analysis_errors(placed) - analysis_errors(assemble(document))
     if added:
         return Verdict(False, tuple(added.elements()))
     if not _self_contained(alone, document):
@@ -76,10 +76,9 @@ def _only_outside_labels(assembly: Assembly) -> bool:
     return all(f.code == "E109" for f in assembly.findings if f.is_error)
 
 
-def analysis_errors(document: str) -> Counter[str]:
+def analysis_errors(assembly: Assembly) -> Counter[str]:
     """The analysis errors of a document that assembles, counted by code and message (which
     do not name lines, so an error that only moved counts as the same)."""
-    assembly = assemble(document)
     if not assembly.ok:
         return Counter()
     return Counter(f"{f.code}: {f.message}" for f in analyse(assembly.program).findings
