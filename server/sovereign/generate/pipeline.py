@@ -52,9 +52,6 @@ class Generator:
     """An explicit model to use first."""
     config: VMConfig = field(default_factory=VMConfig)
     cache: dict[tuple[str, ...], Generation] = field(default_factory=dict)
-    answers: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
-    """Generated code by (kind, prompt, code) of a runtime LLM request: what the editor's
-    sandbox may reuse at an LLMGEN line."""
 
     def cached(self, request: str, place: Place) -> Generation | None:
         """A generation already made for this request at this place, by any model."""

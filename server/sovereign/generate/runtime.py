@@ -28,7 +28,6 @@ def fulfil_with(generator: Generator, evolver: Evolver) -> AsyncFulfil:
         if not isinstance(outcome, Generation):
             kind = "NoValidCode" if outcome.available else "LLMUnavailable"
             return Refusal(kind, outcome.reason)
-        generator.answers[(request.kind, request.prompt, request.code)] = outcome.code
         return Answer(outcome.code, {MODEL: outcome.model, ATTEMPTS: outcome.attempts,
                                      VALIDATION: outcome.verdict.summary})
 

@@ -45,6 +45,9 @@ class Generations:
         self._generator: Generator | None = None
         self._evolver: Evolver | None = None
         self._jobs: dict[str, _Job] = {}
+        self._answers: dict[str, str] = {}
+        """Generated code by the prompt of an LLMGEN line: the editor's sandbox runs past
+        such a line with it."""
         self._status: tuple[str, str] | None = None
 
     def manager(self, ls: SovereignServer) -> ModelManager:
@@ -90,14 +93,13 @@ class Generations:
             await self._manager.hosts.close()
         if self._evolver is not None:
             self._evolver.memory.close()
+        self._answers.clear()
         self._manager = self._generator = self._evolver = None
 
     def answer(self, request: LLMRequest) -> str | None:
         """A kept answer for a runtime LLM request: the editor's sandbox runs past LLMGEN
         lines with it. Never starts a generation."""
-        if self._generator is None:
-            return None
-        return self._generator.answers.get((request.kind, request.prompt, request.code))
+        return self._answers.get(request.prompt) if request.kind == "LLMGEN" else None
 
     def ready(self, ls: SovereignServer, snapshot: Snapshot, line: int) -> Generation | None:
         request = request_on(snapshot.assembly.texts[line])
@@ -121,7 +123,8 @@ class Generations:
               delay: float) -> asyncio.Task[Outcome] | None:
         """The generation for the request on `line`, started (after `delay`) unless it runs
         already; a job for another place in the document is cancelled."""
-        request = request_on(snapshot.assembly.texts[line])
+        text = snapshot.assembly.texts[line]
+        request = request_on(text)
         if request is None:
             return None
         key = (snapshot.uri, line, request)
@@ -132,12 +135,15 @@ class Generations:
             job.task.cancel()
         place = Place(snapshot.text, line)
         task = asyncio.get_running_loop().create_task(
-            self._generate(ls, request, place, delay))
+            self._generate(ls, request, place, delay,
+                           runtime=text.lstrip().upper().startswith("LLMGEN")))
         self._jobs[snapshot.uri] = _Job(key, task)
         return task
 
     async def _generate(self, ls: SovereignServer, request: str, place: Place,
-                        delay: float) -> Outcome:
+                        delay: float, runtime: bool) -> Outcome:
+        """Generate for `request`; `runtime` when it is an LLMGEN line, whose code the
+        sandbox then uses."""
         await ls.with_settings()
         await asyncio.sleep(delay)
         from ..generate.pipeline import Generation
@@ -147,8 +153,8 @@ class Generations:
             ls, "Sovereign: generating", request,
             lambda on_text: generator.generate(request, place, on_text))
         if isinstance(outcome, Generation):
-            if place.document.split("\n")[place.after_line].lstrip().upper().startswith("LLMGEN"):
-                generator.answers[("LLMGEN", request, None)] = outcome.code
+            if runtime:
+                self._answers[request] = outcome.code
             self.tell(ls, "ready", f"generated with {outcome.model}", outcome.model)
         elif outcome.available:
             self.tell(ls, "refused", outcome.reason)
