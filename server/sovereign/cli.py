@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -169,9 +170,8 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
 
 
 def _config(args: argparse.Namespace) -> VMConfig:
-    return VMConfig(**{name: getattr(args, name) for name in (
-        "max_steps", "max_stack", "max_names", "max_call_depth", "max_string", "max_output",
-        "max_millis")})
+    """The limits the flags set: every VMConfig field has one (see `_limit_flags`)."""
+    return VMConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(VMConfig)})
 
 
 def _read(path: Path) -> bytes | None:
