@@ -165,6 +165,6 @@ def stack_label(after: StackInfo) -> str:
 
     depth = number(after.low) if after.low == after.high else \
         f"{number(after.low)}..{number(after.high)}"
-    known = [t for t in after.types]
-    types = f" [{' '.join(known)}]" if known and any(t != "?" for t in known) else ""
+    known = after.types
+    types = f" [{' '.join(known)}]" if any(t != "?" for t in known) else ""
     return f"→ {depth}{types}"
