@@ -29,7 +29,10 @@ def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
                      snippets: bool) -> tuple[list[T.CompletionItem], bool]:
     """The "Generate: ..." item when its code is ready, and whether the list is incomplete
     (a generation is still running for this line)."""
-    if not ls.settings.llm.enabled or request_on(snapshot.assembly.texts[line]) is None:
+    if not ls.settings.llm.enabled:
+        return [], False
+    text = snapshot.assembly.texts[line]
+    if (request := request_on(text)) is None:
         return [], False
     generations = ls.generations
     ready = generations.ready(ls, snapshot, line)
@@ -38,11 +41,9 @@ def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
     if ready is None:
         generations.start(ls, snapshot, line, ls.settings.llm.debounce_ms / 1000)
         return [], True
-    text = snapshot.assembly.texts[line]
     new_text = f"{text}\n{ready.code}"
     if snippets:  # as a snippet, \ $ and } would be syntax: escape them, in the line too
         new_text = new_text.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}")
-    request = request_on(text) or ""
     return [T.CompletionItem(
         label=f"Generate: {request[:50]}",
         kind=T.CompletionItemKind.Snippet,
