@@ -146,3 +146,12 @@ def test_the_console_script_is_installed() -> None:
     result = subprocess.run([str(script), "run", "examples/hello.sov"], capture_output=True,
                             text=True, cwd=ROOT, timeout=60)
     assert result.stdout == "Hello, Sovereign!\n"
+
+
+@pytest.mark.parametrize("flags", [["--node-ipc"], ["--socket=5007"], ["--pipe=/tmp/lsp.sock"],
+                                   ["--stdio", "--tcp"]])
+def test_lsp_refuses_transports_it_does_not_speak_with_a_clear_message(flags: list[str]) -> None:
+    result = sovereign("lsp", *flags)
+    assert result.returncode == 2
+    assert "is not supported: use stdio (the default, or --stdio) or --tcp" in result.stderr
+    assert "Traceback" not in result.stderr and "unrecognized" not in result.stderr

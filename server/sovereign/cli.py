@@ -80,9 +80,16 @@ def _parser() -> argparse.ArgumentParser:
     doctor_cmd.set_defaults(command=_doctor)
 
     lsp_cmd = commands.add_parser("lsp", help="start the language server (stdio by default)")
+    lsp_cmd.add_argument("--stdio", action="store_true",
+                         help="speak LSP on stdin/stdout (the default; LSP clients pass it)")
     lsp_cmd.add_argument("--tcp", action="store_true", help="listen on 127.0.0.1 instead")
     lsp_cmd.add_argument("--port", type=_positive(int), default=2087,
                          help="the TCP port (default 2087)")
+    lsp_cmd.add_argument("--clientProcessId", dest="client_process_id", type=int,
+                         help=argparse.SUPPRESS)  # passed by vscode-languageclient; not needed
+    for transport in UNSUPPORTED_TRANSPORTS:
+        lsp_cmd.add_argument(transport, nargs="?", const="", dest=_dest(transport),
+                             help=argparse.SUPPRESS)
     lsp_cmd.set_defaults(command=_lsp)
     return parser
 
@@ -250,7 +257,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+UNSUPPORTED_TRANSPORTS = ("--node-ipc", "--socket", "--pipe")
+"""Transports LSP clients may ask for that this server does not speak: each is refused with
+a message that says what to use instead, rather than argparse's bare "unrecognized"."""
+
+
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
 def _lsp(args: argparse.Namespace) -> int:
+    asked = [flag for flag in UNSUPPORTED_TRANSPORTS if getattr(args, _dest(flag)) is not None]
+    if asked or (args.stdio and args.tcp):
+        what = asked[0] if asked else "--stdio together with --tcp"
+        print(f"sovereign lsp: {what} is not supported: use stdio (the default, or --stdio) "
+              "or --tcp [--port N]", file=sys.stderr)
+        return 2
     from .lsp.main import serve  # the server's dependencies load only for this command
 
     serve(tcp=args.tcp, port=int(args.port))
