@@ -4,6 +4,7 @@ publishDiagnostics so that tests can wait for a given version without sleeping."
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import sys
 import tempfile
@@ -18,7 +19,8 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 from tests.llm.fake_ollama import FakeOllama
 
-SERVER = [sys.executable, "-m", "sovereign", "lsp"]
+SERVER = [sys.executable, "-m", "sovereign", "lsp", "--stdio"]
+"""Exactly what vscode-languageclient runs: the configured command, then `--stdio`."""
 FAST = {"diagnostics": {"debounceMs": 20}}
 
 
@@ -48,7 +50,7 @@ class RecordingClient(LanguageClient):
             self._arrived.set()
 
     async def until(self, condition: Callable[[], bool], timeout: float = 30) -> None:
-        """Wait until `condition()` holds, re-testing it after each publication."""
+        """Wait until `condition()` holds, re-testing it after each notification."""
         async def wait() -> None:
             while not condition():
                 self._arrived = asyncio.Event()
@@ -80,11 +82,18 @@ def _progress(client: LanguageClient, params: T.ProgressParams) -> None:
     client._wake()
 
 
+def _log(client: LanguageClient, params: T.LogMessageParams) -> None:
+    DEFAULT_CLIENT_FEATURES[T.WINDOW_LOG_MESSAGE](client, params)
+    assert isinstance(client, RecordingClient)
+    client._wake()
+
+
 def _recording_client() -> RecordingClient:
     client = RecordingClient()
     register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES,
                                    T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _record,
                                    T.PROGRESS: _progress,
+                                   T.WINDOW_LOG_MESSAGE: _log,
                                    "sovereign/status": _status,
                                    T.WORKSPACE_APPLY_EDIT: _apply})
     return client
@@ -133,6 +142,36 @@ async def offline_client(lsp_client: RecordingClient):  # type: ignore[no-untype
         capabilities=client_capabilities("visual-studio-code")))
     yield
     await lsp_client.shutdown_session()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def extension_client_commands() -> list[str]:
+    """The commands the VS Code extension tells the server it runs itself, read from its
+    source, so these tests cannot drift from what the extension sends."""
+    source = (ROOT / "vscode-extension" / "src" / "config.ts").read_text(encoding="utf-8")
+    found = re.search(r"CLIENT_COMMANDS = \[([^\]]*)\]", source)
+    assert found is not None, "CLIENT_COMMANDS is not in vscode-extension/src/config.ts"
+    return re.findall(r'"([^"]+)"', found.group(1))
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def vscode_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
+    """A client that starts the server as the VS Code extension does: VS Code's capabilities,
+    the extension's initialization options, and a scripted Ollama server (`.ollama`)."""
+    lsp_client.ollama = FakeOllama()
+    url = await lsp_client.ollama.start()
+    memory = Path(tempfile.mkdtemp(prefix="sovereign-memory-")) / "evolve.sqlite3"
+    lsp_client.set_configuration({**FAST, "llm": {"host": url, "debounceMs": 0},
+                                  "evolve": {"memoryPath": str(memory)}}, section="sovereign")
+    result = await lsp_client.initialize_session(T.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        initialization_options={"clientCommands": extension_client_commands()}))
+    lsp_client.server_capabilities = result.capabilities
+    yield
+    await lsp_client.shutdown_session()
+    await lsp_client.ollama.stop()
 
 
 MINIMAL = T.ClientCapabilities(text_document=T.TextDocumentClientCapabilities(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import subprocess
 import sys
+from typing import Any
 
 from lsprotocol import types as T
 from pygls.lsp.client import LanguageClient
@@ -45,3 +47,44 @@ async def test_tcp_server_answers_on_loopback() -> None:
     finally:
         server.kill()
         server.wait()
+
+
+def message(payload: dict[str, object]) -> bytes:
+    body = json.dumps(payload).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def messages(stream: bytes) -> list[dict[str, Any]]:
+    found = []
+    while stream:
+        header, _, rest = stream.partition(b"\r\n\r\n")
+        length = int(header.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        found.append(json.loads(rest[:length]))
+        stream = rest[length:]
+    return found
+
+
+def test_the_log_goes_to_the_client_at_its_level_and_stderr_stays_empty() -> None:
+    """An editor shows a server's stderr as errors; the log belongs in window/logMessage."""
+    session = b"".join(message(m) for m in [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration",
+         "params": {"settings": {"sovereign": {"sandbox": {"maxSteps": -1}}}}},
+        {"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration",
+         "params": {"settings": {"sovereign": {"sandbox": {"maxSteps": 1000}}}}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ])
+    done = subprocess.run([sys.executable, "-m", "sovereign", "lsp", "--stdio"], input=session,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0
+    assert done.stderr == b""
+    logged = [(m["params"]["type"], m["params"]["message"]) for m in messages(done.stdout)
+              if m.get("method") == "window/logMessage"]
+    warning = T.MessageType.Warning.value
+    info = T.MessageType.Info.value
+    assert (info, "settings: all defaults") in logged
+    assert any(kind == warning and "invalid sovereign settings" in text for kind, text in logged)
+    assert (info, "settings: sandbox.maxSteps = 1000") in logged

@@ -7,7 +7,15 @@ from lsprotocol import types as T
 
 from .diagnostics import recheck_all
 from .server import LOG, SERVER, SovereignServer
-from .settings import read_settings
+from .settings import changed_from_defaults, read_settings
+
+
+@SERVER.feature(T.INITIALIZE)
+def initialize(ls: SovereignServer, params: T.InitializeParams) -> None:
+    options = params.initialization_options
+    commands = options.get("clientCommands") if isinstance(options, dict) else None
+    if isinstance(commands, list):
+        ls.client_commands = frozenset(c for c in commands if isinstance(c, str))
 
 
 @SERVER.feature(T.INITIALIZED)
@@ -35,12 +43,15 @@ async def _pull_settings(ls: SovereignServer, pushed: object = None) -> None:
     if raw is None and workspace is not None and workspace.configuration:
         [raw] = await ls.workspace_configuration_async(
             T.ConfigurationParams(items=[T.ConfigurationItem(section="sovereign")]))
-    ls.settings, problem = read_settings(raw)
+    settings, problem = read_settings(raw)
     if problem is not None:
         LOG.warning(problem)
         ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Warning, message=problem))
-    ls.window_log_message(T.LogMessageParams(
-        type=T.MessageType.Info, message=f"sovereign settings: {ls.settings}"))
+    described = changed_from_defaults(settings)
+    if described != ls.settings_described:
+        LOG.info("settings: %s", described)
+        ls.settings_described = described
+    ls.settings = settings
 
 
 def _client_refreshes_inlay_hints(ls: SovereignServer) -> bool:

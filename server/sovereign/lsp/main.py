@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (their handlers register themselves)
     lifecycle,
     navigation,
 )
+from .client_log import ClientLog
 from .server import SERVER
 
 
@@ -23,9 +24,14 @@ def serve(tcp: bool = False, port: int = 2087) -> None:
     # and collect less often, so that a full collection does not land on a keystroke.
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+    logging.basicConfig(level=logging.CRITICAL, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("pygls").setLevel(logging.WARNING)
+    to_client = ClientLog(SERVER)
+    for name, level in (("sovereign", logging.DEBUG), ("pygls", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.addHandler(to_client)
+        logger.propagate = False  # stderr is for crashes only
     if tcp:
         SERVER.start_tcp("127.0.0.1", port)
         return

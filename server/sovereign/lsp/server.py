@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from lsprotocol import types as T
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
@@ -33,9 +35,14 @@ class SovereignServer(LanguageServer):
                          text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
         self.documents = Documents()
         self.settings = Settings()
+        self.settings_described = ""
+        """The settings as last written to the log, which says each change once."""
         self.open_uris: set[str] = set()
         """Documents the client has opened, spelled as the client spells their URIs."""
         self.generations = Generations()
+        self.client_commands: frozenset[str] = frozenset()
+        """Commands the client runs itself (from `initializationOptions.clientCommands`):
+        a feature offers such a command instead of a server one where the client has it."""
         self.settings_ready = asyncio.Event()
         """Set once the client's settings have been read: checks and generations wait for
         it, so that nothing runs under the defaults just before the settings arrive."""
@@ -67,13 +74,29 @@ SERVER = SovereignServer()
 
 
 def answer_empty_on_failure(empty: object) -> Callable[[F], F]:
-    """One broken feature must not break a request or the server: log, answer `empty`."""
+    """One broken feature must not break a request or the server: log, answer `empty`.
+    Works on sync and async handlers alike; a cancelled request stays cancelled."""
 
     def decorate(handler: F) -> F:
+        if inspect.iscoroutinefunction(handler):
+            @functools.wraps(handler)
+            async def guarded_async(ls: SovereignServer, params: Any) -> Any:
+                try:
+                    return await handler(ls, params)
+                except JsonRpcException:
+                    raise  # an answer the protocol defines (content modified, invalid params)
+                except Exception:
+                    LOG.exception("%s failed", handler.__name__)
+                    return empty
+
+            return guarded_async  # type: ignore[return-value]
+
         @functools.wraps(handler)
         def guarded(ls: SovereignServer, params: Any) -> Any:
             try:
                 return handler(ls, params)
+            except JsonRpcException:
+                raise
             except Exception:
                 LOG.exception("%s failed", handler.__name__)
                 return empty

@@ -91,6 +91,28 @@ def _converter() -> cattrs.Converter:
 _CONVERTER = _converter()
 
 
+def changed_from_defaults(settings: Settings) -> str:
+    """The settings that differ from the defaults, as the client spells them, for the log:
+    `llm.model = 'qwen2.5-coder:7b', sandbox.maxSteps = 1000`, or `all defaults`."""
+    pairs = _differences(attrs.asdict(settings, recurse=False), attrs.asdict(
+        Settings(), recurse=False), "")
+    return ", ".join(f"{name} = {value!r}" for name, value in pairs) or "all defaults"
+
+
+def _differences(values: dict[str, Any], defaults: dict[str, Any],
+                 prefix: str) -> list[tuple[str, object]]:
+    found: list[tuple[str, object]] = []
+    for name, value in values.items():
+        key = prefix + _camel(name)
+        default = defaults[name]
+        if attrs.has(type(value)):
+            found += _differences(attrs.asdict(value, recurse=False),
+                                  attrs.asdict(default, recurse=False), key + ".")
+        elif value != default:
+            found.append((key, value))
+    return found
+
+
 def read_settings(raw: object) -> tuple[Settings, str | None]:
     """Settings from the client's JSON, and a message if some of it was not usable."""
     if raw is None:
