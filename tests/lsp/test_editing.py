@@ -177,7 +177,7 @@ async def test_run_lens_and_command(client: RecordingClient) -> None:
     assert result["code"] == "R301" and "line 5" in result["error"]
     broken = await open_document(client, "PUSHH\n")
     answer = await client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command="sovereign.run", arguments=[broken]))
+        command="sovereign.server.run", arguments=[broken]))
     assert answer["ok"] is False and "assembly error" in answer["error"]
 
 
@@ -189,7 +189,7 @@ async def test_a_cancelled_request_is_answered_as_cancelled(client: RecordingCli
     uri = await open_document(client, "l: JMP l\n")
     future = asyncio.wrap_future(client.protocol.send_request(
         T.WORKSPACE_EXECUTE_COMMAND,
-        T.ExecuteCommandParams(command="sovereign.run", arguments=[uri]), msg_id="run-1"))
+        T.ExecuteCommandParams(command="sovereign.server.run", arguments=[uri]), msg_id="run-1"))
     client.cancel_request(T.CancelParams(id="run-1"))
     with pytest.raises(JsonRpcRequestCancelled):
         await future

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from lsprotocol import types as T
@@ -25,29 +26,91 @@ def states(client: RecordingClient) -> list[str]:
     return [getattr(s, "state", None) or s["state"] for s in client.statuses]  # type: ignore[index]
 
 
-async def complete(client: RecordingClient, uri: str, line: int) -> T.CompletionList:
+INVOKED = T.CompletionContext(trigger_kind=T.CompletionTriggerKind.Invoked)
+TYPED_BLANK = T.CompletionContext(trigger_kind=T.CompletionTriggerKind.TriggerCharacter,
+                                  trigger_character=" ")
+
+
+async def complete(client: RecordingClient, uri: str, line: int,
+                   context: T.CompletionContext = INVOKED) -> T.CompletionList:
     found = await client.text_document_completion_async(T.CompletionParams(
-        text_document=document(uri), position=position(line, 5)))
+        text_document=document(uri), position=position(line, 5), context=context))
     assert isinstance(found, T.CompletionList)
     return found
 
 
-async def test_a_valid_generation_becomes_a_completion_item(
+def generations(ollama: FakeOllama) -> list[object]:
+    return [body for path, body in ollama.requests if path in ("/api/generate", "/api/chat")]
+
+
+async def test_the_first_ctrl_space_brings_the_generated_item(
         llm_client: RecordingClient) -> None:
     ollama = scripted(llm_client)
-    ollama.script("qwen2.5-coder:7b", chunks=["Here it is:\n```sovereign\nLOAD n\nDUP\n",
+    ollama.script("qwen2.5-coder:7b", chunks=["Here it is:\n```sovereign\nPUSH #3\nDUP\n",
                                              "PRINT\nPRINT\n```<|im_end|>"])
     uri = await open_document(llm_client, SOURCE)
     first = await complete(llm_client, uri, 2)
-    assert first.is_incomplete and first.items == ()
-    await llm_client.until(lambda: "ready" in states(llm_client))
-    second = await complete(llm_client, uri, 2)
-    assert not second.is_incomplete
-    (item,) = [i for i in second.items if i.label.startswith("Generate:")]
+    assert not first.is_incomplete
+    (item,) = [i for i in first.items if i.label.startswith("Generate:")]
     assert item.label == "Generate: print n twice"
     assert isinstance(item.text_edit, T.TextEdit)
-    assert item.text_edit.new_text == "; gen: print n twice\nLOAD n\nDUP\nPRINT\nPRINT"
-    assert item.detail == "qwen2.5-coder:7b, assembles, adds no analysis error"
+    assert item.text_edit.new_text == "; gen: print n twice\nPUSH #3\nDUP\nPRINT\nPRINT"
+    assert item.detail == "qwen2.5-coder:7b · ran in the sandbox: prints 3, 3"
+
+
+async def test_a_typed_blank_on_a_request_line_asks_no_model(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSH #1\nPRINT"])
+    uri = await open_document(llm_client, SOURCE)
+    typed = await complete(llm_client, uri, 2, TYPED_BLANK)
+    assert typed.items == ()
+    assert generations(ollama) == []
+
+
+async def test_ghost_text_waits_for_the_prompt_to_be_finished(
+        llm_client: RecordingClient) -> None:
+    """The editor asks for ghost text on every keystroke; only the finished line, idle for
+    the debounce with the cursor at its end, reaches the model."""
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSH #1\nPRINT"])
+    await settings_changed(llm_client, {"llm": {"debounceMs": 300}})
+    uri = await open_document(llm_client, "; gen: \n")
+    prompt = "print one"
+    asked = []
+    for typed in range(1, len(prompt) + 1):
+        text = f"; gen: {prompt[:typed]}\n"
+        llm_client.text_document_did_change(T.DidChangeTextDocumentParams(
+            text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=typed + 1),
+            content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)]))
+        asked.append(asyncio.ensure_future(llm_client.text_document_inline_completion_async(
+            T.InlineCompletionParams(
+                text_document=document(uri), position=position(0, len(text) - 1),
+                context=T.InlineCompletionContext(
+                    trigger_kind=T.InlineCompletionTriggerKind.Automatic)))))
+        await asyncio.sleep(0.05)  # typing: faster than the debounce
+    answers = await asyncio.gather(*asked)
+    assert [len(a.items) if a else 0 for a in answers] == [0] * (len(prompt) - 1) + [1]
+    (asked_model,) = generations(ollama)
+    assert "print one" in json.dumps(asked_model)
+    middle = await llm_client.text_document_inline_completion_async(T.InlineCompletionParams(
+        text_document=document(uri), position=position(0, 9),
+        context=T.InlineCompletionContext(trigger_kind=T.InlineCompletionTriggerKind.Automatic)))
+    assert middle is None or middle.items  # mid-line: only what is ready, never a new call
+    assert len(generations(ollama)) == 1
+
+
+async def settings_changed(client: RecordingClient, changes: dict[str, object]) -> None:
+    """Merge `changes` into the client's sovereign settings and wait for the server to read
+    them (it logs the settings it uses)."""
+    current = dict(client.get_configuration(section="sovereign") or {})
+    for key, value in changes.items():
+        current[key] = {**current.get(key, {}), **value} if isinstance(value, dict) else value
+    client.set_configuration(current, section="sovereign")
+    logged = len(client.log_messages)
+    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=None))
+    await client.until(lambda: any("settings:" in m.message
+                                   for m in client.log_messages[logged:]))
 
 
 async def test_inline_completion_brings_the_code(llm_client: RecordingClient) -> None:
@@ -66,8 +129,9 @@ async def test_an_invalid_answer_is_refused_once_and_not_offered(
     ollama = scripted(llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=["PUSHH n"])
     uri = await open_document(llm_client, SOURCE)
-    await complete(llm_client, uri, 2)
-    await llm_client.until(lambda: "refused" in states(llm_client))
+    first = await complete(llm_client, uri, 2)
+    assert first.items == ()
+    assert "refused" in states(llm_client)
     again = await complete(llm_client, uri, 2)
     assert (again.is_incomplete, again.items) == (False, ())
     generations = [p for p, _ in ollama.requests if p == "/api/generate" or p == "/api/chat"]
@@ -101,13 +165,13 @@ async def test_the_command_inserts_the_code(llm_client: RecordingClient) -> None
     ollama.script("qwen2.5-coder:7b", chunks=["LOAD n\nPRINT"])
     uri = await open_document(llm_client, SOURCE)
     answer = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command="sovereign.generate", arguments=[uri, 2]))
+        command="sovereign.server.generate", arguments=[uri, 2]))
     assert answer["ok"] is True and answer["code"] == "LOAD n\nPRINT"
     (edit,) = llm_client.applied
     assert edit.changes is not None
     assert edit.changes[uri][0].new_text == "; gen: print n twice\nLOAD n\nPRINT"
     nothing = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command="sovereign.generate", arguments=[uri, 0]))
+        command="sovereign.server.generate", arguments=[uri, 0]))
     assert nothing["ok"] is False and "asks for nothing" in nothing["reason"]
 
 
@@ -119,7 +183,7 @@ async def test_the_sandbox_runs_past_an_llmgen_line_once_it_has_an_answer(
     uri = await open_document(llm_client, text)
     assert [d.code for d in await settled(llm_client, uri, 1)] == ["R330"]
     await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command="sovereign.generate", arguments=[uri, 0]))
+        command="sovereign.server.generate", arguments=[uri, 0]))
     llm_client.text_document_did_change(T.DidChangeTextDocumentParams(
         text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=2),
         content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)]))
@@ -130,7 +194,7 @@ async def test_with_ollama_down_completion_still_works_and_the_user_is_told_once
         offline_client: RecordingClient) -> None:
     uri = await open_document(offline_client, SOURCE + "    \n")
     await complete(offline_client, uri, 2)
-    await offline_client.until(lambda: "unavailable" in states(offline_client))
+    assert "unavailable" in states(offline_client)
     for _ in range(3):
         await complete(offline_client, uri, 2)
     ordinary = await complete(offline_client, uri, 4)
@@ -143,7 +207,7 @@ async def test_a_slow_generation_reports_progress_that_can_cancel_it(
     ollama = scripted(llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=["NOP\n"] * 400, delay=0.02)
     uri = await open_document(llm_client, SOURCE)
-    await complete(llm_client, uri, 2)
+    waiting = asyncio.ensure_future(complete(llm_client, uri, 2))
     await llm_client.until(lambda: any(len(r) >= 2 for r in
                                        llm_client.progress_reports.values()), timeout=30)
     token, reports = next(iter(llm_client.progress_reports.items()))
@@ -153,6 +217,7 @@ async def test_a_slow_generation_reports_progress_that_can_cancel_it(
                for r in rest)
     llm_client.window_work_done_progress_cancel(T.WorkDoneProgressCancelParams(token=token))
     assert await ollama.disconnected(), "cancelling the progress did not stop the generation"
+    assert (await waiting).items == ()  # the request is answered, with nothing generated
 
 
 async def test_the_model_picker_lists_the_hosts_models(llm_client: RecordingClient) -> None:
@@ -160,7 +225,7 @@ async def test_the_model_picker_lists_the_hosts_models(llm_client: RecordingClie
     ollama.script("qwen2.5-coder:7b")
     ollama.script("llama3.2:3b", capabilities=["completion"])
     answer = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command="sovereign.models"))
+        command="sovereign.server.models"))
     assert [m["name"] for m in answer["models"]] == ["qwen2.5-coder:7b", "llama3.2:3b"]
     assert "fill-in-the-middle" in answer["models"][0]["capabilities"]
     assert answer["problems"] == [] and answer["selected"] is None
@@ -170,8 +235,6 @@ async def test_snippet_syntax_in_the_code_is_escaped(llm_client: RecordingClient
     ollama = scripted(llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=['PUSH "cost: $5 {net}"\nPRINT'])
     uri = await open_document(llm_client, "; gen: print the cost in $\n")
-    await complete(llm_client, uri, 0)
-    await llm_client.until(lambda: "ready" in states(llm_client))
     (item,) = [i for i in (await complete(llm_client, uri, 0)).items
                if i.label.startswith("Generate:")]
     assert isinstance(item.text_edit, T.TextEdit)

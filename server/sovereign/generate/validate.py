@@ -20,13 +20,25 @@ class Verdict:
     problems: tuple[str, ...] = ()
     ran: bool = False
     """Whether the snippet stood on its own and ran in the sandbox."""
+    output: str = ""
+    """What it printed when it ran."""
 
     @property
     def summary(self) -> str:
         if not self.ok:
             return "; ".join(self.problems)
-        return "assembles, adds no analysis error" + (", runs without error" if self.ran
-                                                       else "")
+        if not self.ran:
+            return "assembles, adds no analysis error"
+        return f"ran in the sandbox: {printed(self.output)}"
+
+
+def printed(output: str, most: int = 5) -> str:
+    """`prints 3, 6, 9` (the first lines, comma-separated) or `prints nothing`."""
+    lines = output.rstrip("\n").split("\n") if output else []
+    if not lines:
+        return "prints nothing"
+    shown = ", ".join(line if len(line) <= 30 else line[:27] + "..." for line in lines[:most])
+    return f"prints {shown}" + (", ..." if len(lines) > most else "")
 
 
 def insert(document: str, after_line: int, snippet: str) -> str:
@@ -55,7 +67,7 @@ def validate(snippet: str, document: str = "", after_line: int = -1,
     result = run_program(alone.program, config or VMConfig())
     if (failed := result.failed) is not None:
         return Verdict(False, (f"when run: {failed.error.kind}: {failed.error.message}",))
-    return Verdict(True, ran=True)
+    return Verdict(True, ran=True, output=result.output)
 
 
 def _self_contained(snippet: Assembly, document: str) -> bool:

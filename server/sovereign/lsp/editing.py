@@ -23,17 +23,19 @@ _KINDS = {"keyword": T.CompletionItemKind.Keyword, "label": T.CompletionItemKind
 @SERVER.feature(T.TEXT_DOCUMENT_COMPLETION,
                 T.CompletionOptions(trigger_characters=[" "], resolve_provider=False))
 @answer_empty_on_failure(None)
-def completion(ls: SovereignServer, params: T.CompletionParams) -> T.CompletionList | None:
+async def completion(ls: SovereignServer, params: T.CompletionParams) -> T.CompletionList | None:
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
         return None
     line, col = snapshot.convert.position(params.position)
-    candidates = complete(snapshot.index, line, col)
     item = _completion_item_capabilities(ls)
     snippets = bool(item and item.snippet_support)
     formats = item.documentation_format if item else []
-    generated, incomplete = completion_items(ls, snapshot, line, snippets)
-    return T.CompletionList(is_incomplete=incomplete,
+    candidates = complete(snapshot.index, line, col)
+    context = params.context
+    invoked = context is None or context.trigger_kind == T.CompletionTriggerKind.Invoked
+    generated = await completion_items(ls, snapshot, line, snippets, invoked)
+    return T.CompletionList(is_incomplete=False,
                             items=generated + [_item(c, snippets, formats) for c in candidates])
 
 

@@ -1,19 +1,19 @@
 """LLMGEN in the editor: validated code offered where the user asks for it.
 
-On a `; gen: ...` comment or an `LLMGEN "..."` line, completion answers at once with what it
-already has (the ordinary items, and a "Generate: ..." item once a generation is ready) and
-marks the list incomplete while a generation runs in the background, so the next keystroke's
-completion brings it. Clients with inline completion (LSP 3.18, VS Code) get the code as ghost
-text. Either way a new request for the same document cancels the old one, which closes the
-upstream HTTP request. A generation that takes more than a moment shows work-done progress,
-which can cancel it. When no LLM is usable, the user is told once through a `sovereign/status`
-notification and a log line, and ordinary completion goes on as before.
+On a `; gen: ...` comment or an `LLMGEN "..."` line, an explicit completion (Ctrl+Space)
+waits for the generation and offers a "Generate: ..." item; clients with inline completion
+(LSP 3.18, VS Code) get the code as ghost text. A model is asked only when the user asks, or
+when the line looks finished (the cursor at its end, and no edit for the debounce), never for
+a prompt still being typed. A new request for the same document cancels the old one, which
+closes the upstream HTTP request. A generation that takes more than a moment shows work-done
+progress, which can cancel it. When no LLM is usable, the user is told once through a
+`sovereign/status` notification and a log line, and ordinary completion goes on as before.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as T
 
@@ -21,40 +21,65 @@ from ..generate.triggers import request_on
 from .documents import Snapshot
 from .server import SERVER, SovereignServer
 
-GENERATE = "sovereign.generate"
-MODELS = "sovereign.models"
+if TYPE_CHECKING:
+    from ..generate.pipeline import Generation, Outcome
+
+GENERATE = "sovereign.server.generate"
+MODELS = "sovereign.server.models"
 
 
-def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
-                     snippets: bool) -> tuple[list[T.CompletionItem], bool]:
-    """The "Generate: ..." item when its code is ready, and whether the list is incomplete
-    (a generation is still running for this line)."""
-    if not ls.settings.llm.enabled:
-        return [], False
-    text = snapshot.assembly.texts[line]
-    if (request := request_on(text)) is None:
-        return [], False
+async def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
+                           snippets: bool, invoked: bool) -> list[T.CompletionItem]:
+    """The "Generate: ..." item for a request on `line`. An explicit request (Ctrl+Space)
+    waits for the generation, so the list the user asked for holds it; a completion the
+    editor asks for by itself (a typed blank) only shows one that is ready, and starts no
+    model call for a prompt still being typed."""
+    if not ls.settings.llm.enabled or request_on(snapshot.assembly.texts[line]) is None:
+        return []
     generations = ls.generations
     ready = generations.ready(ls, snapshot, line)
-    if ready is None and generations.refused(snapshot, line):
-        return [], False
-    if ready is None:
-        generations.start(ls, snapshot, line, ls.settings.llm.debounce_ms / 1000)
-        return [], True
+    if ready is None and invoked and not generations.refused(snapshot, line):
+        outcome = await _wait_for(generations.start(ls, snapshot, line))
+        from ..generate.pipeline import Generation  # loaded by now: the generation used it
+
+        ready = outcome if isinstance(outcome, Generation) else None
+    return [] if ready is None else [_generated_item(snapshot, line, ready, snippets)]
+
+
+def _generated_item(snapshot: Snapshot, line: int, ready: Generation,
+                    snippets: bool) -> T.CompletionItem:
+    text = snapshot.assembly.texts[line]
+    request = request_on(text) or ""
     new_text = f"{text}\n{ready.code}"
     if snippets:  # as a snippet, \ $ and } would be syntax: escape them, in the line too
         new_text = new_text.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}")
-    return [T.CompletionItem(
+    return T.CompletionItem(
         label=f"Generate: {request[:50]}",
         kind=T.CompletionItemKind.Snippet,
-        detail=f"{ready.model}, {ready.verdict.summary}",
+        detail=f"{ready.model} · {ready.verdict.summary}",
         documentation=f"```sovereign\n{ready.code}\n```",
         filter_text=text,
         sort_text="000",
         insert_text_format=T.InsertTextFormat.Snippet if snippets
         else T.InsertTextFormat.PlainText,
         text_edit=T.TextEdit(range=snapshot.convert.line_range(line), new_text=new_text),
-    )], False
+    )
+
+
+async def _wait_for(task: asyncio.Task[Outcome] | None) -> Outcome | None:
+    """The outcome of a generation, None when it was cancelled (by its progress's cancel
+    button); a request that is cancelled (the client gave up, or the user typed on) cancels
+    the generation, which closes the upstream request."""
+    if task is None:
+        return None
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        waiting = asyncio.current_task()
+        if waiting is not None and waiting.cancelling():
+            task.cancel()
+            raise
+        return None
 
 
 @SERVER.feature(T.TEXT_DOCUMENT_INLINE_COMPLETION, T.InlineCompletionOptions())
@@ -63,26 +88,32 @@ async def inline_completion(ls: SovereignServer,
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None or not ls.settings.llm.enabled:
         return None
-    line, _ = snapshot.convert.position(params.position)
-    if request_on(snapshot.assembly.texts[line]) is None:
+    line, col = snapshot.convert.position(params.position)
+    text = snapshot.assembly.texts[line]
+    if request_on(text) is None:
         return None
-    delay = 0 if params.context.trigger_kind == T.InlineCompletionTriggerKind.Invoked \
-        else ls.settings.llm.debounce_ms / 1000
-    task = ls.generations.start(ls, snapshot, line, delay)
-    if task is None:
+    if params.context.trigger_kind != T.InlineCompletionTriggerKind.Invoked and \
+            ls.generations.ready(ls, snapshot, line) is None and \
+            not await _looks_finished(ls, snapshot, col, text):
         return None
-    try:
-        outcome = await asyncio.shield(task)
-    except asyncio.CancelledError:
-        task.cancel()  # the client gave up (it cancelled, or the user typed on): stop upstream
-        raise
+    outcome = await _wait_for(ls.generations.start(ls, snapshot, line))
     from ..generate.pipeline import Generation  # loaded by now: the generation used it
 
     if not isinstance(outcome, Generation):
         return None
-    text = snapshot.assembly.texts[line]
     return T.InlineCompletionList(items=[T.InlineCompletionItem(
         insert_text=f"{text}\n{outcome.code}", range=snapshot.convert.line_range(line))])
+
+
+async def _looks_finished(ls: SovereignServer, snapshot: Snapshot, col: int, text: str) -> bool:
+    """Whether a request the editor asks about by itself is finished: the cursor is at the end
+    of the line, and the document stays unchanged for the debounce. A prompt still being typed
+    never reaches a model."""
+    if col < len(text.rstrip()):
+        return False
+    await asyncio.sleep(ls.settings.llm.debounce_ms / 1000)
+    current = ls.snapshot(snapshot.uri)
+    return current is not None and current.version == snapshot.version
 
 
 @SERVER.command(MODELS)
@@ -104,7 +135,7 @@ async def generate_here(ls: SovereignServer, uri: str, line: int) -> dict[str, A
     snapshot = ls.snapshot(uri)
     if snapshot is None or not 0 <= line < len(snapshot.assembly.texts):
         return {"ok": False, "reason": f"{uri} is not open, or has no line {line + 1}"}
-    task = ls.generations.start(ls, snapshot, line, 0)
+    task = ls.generations.start(ls, snapshot, line)
     if task is None:
         return {"ok": False, "reason": "this line asks for nothing: write `; gen: what you "
                                        "want` or `LLMGEN \"what you want\"`"}

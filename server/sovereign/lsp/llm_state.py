@@ -81,7 +81,7 @@ class Generations:
             path = ls.settings.evolve.memory_path
             memory = PatternMemory(Path(path) if path else None)
             self._evolver = Evolver(memory, self.manager(ls), ls.settings.evolve.rounds,
-                                    ls.settings.sandbox.config())
+                                    ls.settings.sandbox.config(), model=ls.settings.llm.model)
         return self._evolver
 
     async def reset(self) -> None:
@@ -108,8 +108,9 @@ class Generations:
         return self._generator.cached(request, Place(snapshot.text, line))
 
     def refused(self, snapshot: Snapshot, line: int) -> bool:
-        """Whether the request on `line` was already tried and refused (it is not asked
-        again until the line or the settings change)."""
+        """Whether a model already answered the request on `line` and every answer was
+        refused: it is not asked again until the line or the settings change. (A request
+        that found no model to ask is asked again: the LLM may be back.)"""
         request = request_on(snapshot.assembly.texts[line])
         job = self._jobs.get(snapshot.uri)
         if job is None or job.key != (snapshot.uri, line, request) or not job.task.done() \
@@ -117,12 +118,13 @@ class Generations:
             return False
         from ..generate.pipeline import Refused  # loaded by now: the job used the pipeline
 
-        return isinstance(job.task.result(), Refused)
+        outcome = job.task.result()
+        return isinstance(outcome, Refused) and outcome.available
 
-    def start(self, ls: SovereignServer, snapshot: Snapshot, line: int,
-              delay: float) -> asyncio.Task[Outcome] | None:
-        """The generation for the request on `line`, started (after `delay`) unless it runs
-        already; a job for another place in the document is cancelled."""
+    def start(self, ls: SovereignServer, snapshot: Snapshot,
+              line: int) -> asyncio.Task[Outcome] | None:
+        """The generation for the request on `line`, started unless it runs already; a job
+        for another place in the document is cancelled."""
         text = snapshot.assembly.texts[line]
         request = request_on(text)
         if request is None:
@@ -135,17 +137,16 @@ class Generations:
             job.task.cancel()
         place = Place(snapshot.text, line)
         task = asyncio.get_running_loop().create_task(
-            self._generate(ls, request, place, delay,
+            self._generate(ls, request, place,
                            runtime=text.lstrip().upper().startswith("LLMGEN")))
         self._jobs[snapshot.uri] = _Job(key, task)
         return task
 
     async def _generate(self, ls: SovereignServer, request: str, place: Place,
-                        delay: float, runtime: bool) -> Outcome:
+                        runtime: bool) -> Outcome:
         """Generate for `request`; `runtime` when it is an LLMGEN line, whose code the
         sandbox then uses."""
         await ls.with_settings()
-        await asyncio.sleep(delay)
         from ..generate.pipeline import Generation
 
         generator = self.generator(ls)
