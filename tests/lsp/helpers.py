@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from lsprotocol import types as T
 
@@ -61,3 +62,19 @@ def position(line: int, character: int) -> T.Position:
 
 def document(uri: str) -> T.TextDocumentIdentifier:
     return T.TextDocumentIdentifier(uri=uri)
+
+
+def applied(text: str, edits: Sequence[T.TextEdit | T.AnnotatedTextEdit]) -> str:
+    """`text` with LSP edits applied (ASCII text: columns are code points)."""
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+
+    def offset(position: T.Position) -> int:
+        return min(offsets[min(position.line, len(lines))] + position.character, len(text))
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character),
+                       reverse=True):
+        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text

@@ -11,8 +11,8 @@ from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from tests.llm.fake_ollama import FakeOllama
 
 from .conftest import RecordingClient
-from .helpers import document, open_document, position, settled
-from .test_generation import scripted
+from .helpers import applied, document, open_document, position, settled
+from .test_generation import scripted, settings_changed
 
 BUGGY = "    PUSH #10\n    STORE d\n    CALL ratio\n    PRINT\n    HALT\nratio:\n" \
         "    PUSH #100\n    PUSH #0\n    DIV\n    RET\n"
@@ -53,8 +53,16 @@ async def test_resolve_returns_a_versioned_validated_edit_then_memory_serves_it(
     (change,) = resolved.edit.document_changes
     assert isinstance(change, T.TextDocumentEdit)
     assert change.text_document.version == 1
-    (edit,) = change.edits
-    assert (edit.range.start.line, edit.range.end.line, edit.new_text) == (5, 9, GOOD)
+    assert applied(BUGGY, change.edits) == BUGGY.replace("    PUSH #0\n    DIV",
+                                                         "    LOAD d\n    DIV")
+    (edit,) = change.edits  # only the line that changed
+    assert isinstance(edit, T.AnnotatedTextEdit)
+    annotation = (resolved.edit.change_annotations or {})[edit.annotation_id]
+    assert annotation.needs_confirmation  # the editor shows it before applying it
+    assert annotation.label.startswith("Evolve: repaired by qwen2.5-coder:7b, confidence")
+    assert annotation.description is not None
+    assert "before: R301 division by zero on line 9" in annotation.description
+    assert "after: runs without error and prints 10" in annotation.description
     assert resolved.title.startswith("Evolve this block (qwen2.5-coder:7b, confidence")
     asked = chats(ollama)
     assert asked == 3  # three candidates, all validated
@@ -117,12 +125,64 @@ async def test_evolve_selection_with_an_instruction(llm_client: RecordingClient)
     ollama.script("qwen2.5-coder:7b", chunks=["PUSH #2\nPRINT"])
     uri = await open_document(llm_client, "PUSH #1\nPRINT\nHALT\n")
     answer = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command="sovereign.evolveSelection",
+        command="sovereign.server.evolveSelection",
         arguments=[uri, {"start": {"line": 0, "character": 0},
                          "end": {"line": 2, "character": 0}}, "print 2 instead"]))
     assert answer["ok"] is True
     (edit,) = llm_client.applied
     assert edit.document_changes
-    assert edit.document_changes[0].edits[0].new_text == "PUSH #2\nPRINT"  # type: ignore[union-attr]
+    change = edit.document_changes[0]
+    assert isinstance(change, T.TextDocumentEdit)
+    assert applied("PUSH #1\nPRINT\nHALT\n", change.edits) == "PUSH #2\nPRINT\nHALT\n"
     last = ollama.requests[-1][1]["messages"][-1]["content"]
     assert "The user asks: print 2 instead" in last
+
+
+async def test_evolve_tells_the_status_which_model_repaired(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=[f"```sovereign\n{GOOD}\n```"])
+    uri = await open_document(llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(llm_client, uri)
+    await llm_client.code_action_resolve_async(action)
+    last = llm_client.statuses[-1]
+    assert (last.state, last.model) == ("ready", "qwen2.5-coder:7b")  # type: ignore[attr-defined]
+
+
+async def test_with_ollama_down_evolve_says_an_llm_is_needed(
+        offline_client: RecordingClient) -> None:
+    uri = await open_document(offline_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(offline_client, uri)
+    resolved = await offline_client.code_action_resolve_async(action)
+    assert resolved.edit is None and resolved.command is None
+    message = offline_client.messages[-1].message
+    assert message.startswith("Evolve needs an LLM, and none could be asked: ")
+    assert "Ollama is not reachable at" in message
+    assert "validation" not in message and "answer:" not in message and "repair:" not in message
+    assert offline_client.statuses[-1].state == "unavailable"  # type: ignore[attr-defined]
+
+
+async def test_evolve_asks_the_selected_model_first(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=[f"```sovereign\n{GOOD}\n```"])
+    ollama.script("qwen2.5-coder:1.5b", chunks=[f"```sovereign\n{GOOD}\n```"])
+    await settings_changed(llm_client, {"llm": {"model": "qwen2.5-coder:1.5b"}})
+    uri = await open_document(llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(llm_client, uri)
+    resolved = await llm_client.code_action_resolve_async(action)
+    assert "qwen2.5-coder:1.5b" in resolved.title
+    asked = [body["model"] for path, body in ollama.requests if path == "/api/chat"]
+    assert asked and set(asked) == {"qwen2.5-coder:1.5b"}
+
+
+async def test_a_repair_keeps_the_comments_of_the_lines_it_changes(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=[f"```sovereign\n{GOOD}\n```"])
+    commented = BUGGY.replace("    PUSH #0\n", "    PUSH #0      ; the divisor\n")
+    uri = await open_document(llm_client, commented, runtime=False)
+    (action,) = await quick_fixes(llm_client, uri)
+    resolved = await llm_client.code_action_resolve_async(action)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    (change,) = resolved.edit.document_changes
+    assert isinstance(change, T.TextDocumentEdit)
+    assert "    LOAD d  ; the divisor\n" in applied(commented, change.edits)

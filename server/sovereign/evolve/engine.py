@@ -37,6 +37,8 @@ class Candidate:
     """The model that wrote it, or "memory"."""
     ok: bool
     reason: str = ""
+    output: str = ""
+    """What the repaired program printed in the sandbox (for a candidate that passed)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Repair:
     confidence: float
     pattern: int
     candidates: tuple[Candidate, ...]
+    output: str = ""
+    """What the repaired program printed in the sandbox."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class Evolver:
     manager: ModelManager | None = None
     rounds: int = 3
     config: VMConfig = field(default_factory=VMConfig)
+    model: str | None = None
+    """The model the user chose, asked first."""
 
     async def evolve(self, source: str, problem: Problem, instruction: str = "",
                      on_text: Callable[[str], None] | None = None) -> Repair | NoRepair:
@@ -102,7 +108,7 @@ class Evolver:
                                  self.memory.success_rate(pattern_id))
         return Repair(best.code, problem.first, problem.last,
                       replace_block(source, problem.first, problem.last, best.code),
-                      best.source, confidence, pattern_id, tuple(candidates))
+                      best.source, confidence, pattern_id, tuple(candidates), best.output)
 
     def _from_memory(self, source: str, problem: Problem, pattern: Normalised,
                      pattern_id: int) -> Repair | None:
@@ -111,12 +117,12 @@ class Evolver:
             code = pattern.restore(fix.after)
             check = check_repair(source, problem, code, self.config)
             if check.ok:
-                candidate = Candidate(code, "memory", True)
+                candidate = Candidate(code, "memory", True, output=check.output)
                 return Repair(code, problem.first, problem.last,
                               replace_block(source, problem.first, problem.last, code),
                               f"{fix.model} (remembered)",
                               _confidence(1.0, self.memory.success_rate(pattern_id)),
-                              pattern_id, (candidate,))
+                              pattern_id, (candidate,), check.output)
         return None
 
     async def _ask(self, source: str, problem: Problem, block: str, pattern: Normalised,
@@ -125,7 +131,7 @@ class Evolver:
         assert self.manager is not None
         if not self.manager.models:
             await self.manager.refresh()
-        chain = self.manager.choose({CODE}, f"repair:{problem.category}")
+        chain = self.manager.choose({CODE}, f"repair:{problem.category}", explicit=self.model)
         if not chain:
             reason = "; ".join(self.manager.problems) or (
                 "no installed model writes code: run `ollama pull qwen2.5-coder:7b`")
@@ -152,7 +158,7 @@ class Evolver:
                 break
             code = extract_code(answer.text)
             check = check_repair(source, problem, code, self.config)
-            candidates.append(Candidate(code, model.name, check.ok, check.reason))
+            candidates.append(Candidate(code, model.name, check.ok, check.reason, check.output))
         return candidates
 
 

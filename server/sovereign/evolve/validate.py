@@ -35,6 +35,8 @@ _TRANSFERS = ("JMP", "RET", "HALT")
 class Check:
     ok: bool
     reason: str = ""
+    output: str = ""
+    """What the sandbox run of the repaired program printed (when it ran)."""
 
 
 def replace_block(source: str, first: int, last: int, replacement: str) -> str:
@@ -71,7 +73,7 @@ def check_repair(source: str, problem: Problem, replacement: str,
     if probe is not None and REACHED not in result.memory and result.stopped_at is None \
             and problem.category != FALLS_INTO_CALL:
         return Check(False, "no longer reaches the code after the block")
-    return Check(True)
+    return Check(True, output=result.output)
 
 
 def _with_probe(source: str, problem: Problem, replacement: str,

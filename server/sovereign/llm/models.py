@@ -196,8 +196,8 @@ class ModelManager:
             self.note(model.name, task, True, time.monotonic() - started)
             attempts.append(Attempt(model.name))
             return result, model, attempts
-        tried = "; ".join(f"{a.model}: {a.error}" for a in attempts) or "no suitable model"
-        raise LLMError(f"no model could do the {task}: {tried}")
+        raise LLMError("; ".join(f"{a.model}: {a.error}" for a in attempts)
+                       or "no suitable model")
 
 
 def _billions(text: str) -> float | None:

@@ -5,23 +5,36 @@ whose `data` carries everything needed to redo it (uri, version, line, code, sel
 answer is a versioned edit, so it can never land on a document that changed meanwhile, and a
 document that changed during the work is refused outright. Nothing is offered that the sandbox
 has not run: when no candidate passes, the user is told what each one failed on.
+
+The repair is shown before it is applied. A client that runs `sovereign.previewRepair` (the
+VS Code extension says so in its initialization options) gets that command with the edit and
+its proof; any other client gets the edit under a change annotation that needs confirmation,
+which editors show as a preview.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcContentModified
 
 from ..evolve.problem import CATEGORIES, Problem, diagnose
+from ..generate.validate import printed
+from ..lang.edits import line_edits
 from .documents import Snapshot
 from .llm_state import with_progress
-from .server import SERVER, SovereignServer, answer_empty_on_failure
+from .server import LOG, SERVER, SovereignServer, answer_empty_on_failure
 
-EVOLVE_SELECTION = "sovereign.evolveSelection"
+if TYPE_CHECKING:
+    from ..evolve.engine import NoRepair, Repair
+
+EVOLVE_SELECTION = "sovereign.server.evolveSelection"
+PREVIEW_REPAIR = "sovereign.previewRepair"
+"""The client's command that shows a repair and its proof before applying it."""
 TITLE = "Evolve this block"
+ANNOTATION = "sovereign.evolve"
 
 
 @SERVER.feature(T.TEXT_DOCUMENT_CODE_ACTION, T.CodeActionOptions(
@@ -54,12 +67,17 @@ async def resolve(ls: SovereignServer, action: T.CodeAction) -> T.CodeAction:
     if data.get("selection"):
         first, last = data["selection"]
         problem = replace(problem, first=first, last=last)
-    edit, message = await _evolve(ls, snapshot, problem, "")
-    if edit is None:
-        ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Warning, message=message))
+    outcome = await _evolve(ls, snapshot, problem, "")
+    if isinstance(outcome, str):
+        ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Warning, message=outcome))
         return action
-    action.edit = edit
-    action.title = f"{TITLE} ({message})"
+    proof = repair_proof(problem, outcome)
+    action.title = f"{TITLE} ({outcome.model}, confidence {outcome.confidence:.2f})"
+    if PREVIEW_REPAIR in ls.client_commands:
+        action.command = T.Command(title="Preview the repair", command=PREVIEW_REPAIR,
+                                   arguments=[_edit(snapshot, outcome, None), proof])
+    else:
+        action.edit = _edit(snapshot, outcome, proof if _annotations(ls) else None)
     return action
 
 
@@ -67,7 +85,9 @@ async def resolve(ls: SovereignServer, action: T.CodeAction) -> T.CodeAction:
 async def evolve_selection(ls: SovereignServer, uri: str, selection: T.Range,
                            instruction: str) -> dict[str, Any]:
     """Change the selected lines as `instruction` says (or repair them), validated like a
-    quick fix, and apply the edit. Answers what happened."""
+    quick fix. A client that previews repairs gets the edit and its proof to show and apply;
+    any other gets the edit through workspace/applyEdit, under an annotation that needs
+    confirmation."""
     snapshot = ls.snapshot(uri)
     if snapshot is None:
         return {"ok": False, "reason": f"{uri} is not open"}
@@ -79,37 +99,96 @@ async def evolve_selection(ls: SovereignServer, uri: str, selection: T.Range,
     else:
         problem = Problem("requested change", "", instruction or "improve this code",
                           first, first, last)
-    edit, message = await _evolve(ls, snapshot, problem, instruction)
-    if edit is None:
-        return {"ok": False, "reason": message}
+    outcome = await _evolve(ls, snapshot, problem, instruction)
+    if isinstance(outcome, str):
+        return {"ok": False, "reason": outcome}
+    proof = repair_proof(problem, outcome)
+    if PREVIEW_REPAIR in ls.client_commands:
+        return {"ok": True, "edit": _edit(snapshot, outcome, None), "proof": proof}
+    edit = _edit(snapshot, outcome, proof if _annotations(ls) else None)
     applied = await ls.workspace_apply_edit_async(T.ApplyWorkspaceEditParams(
         edit=edit, label="Sovereign: evolve selection"))
-    return {"ok": applied.applied, "summary": message}
+    return {"ok": applied.applied, "proof": proof}
 
 
 async def _evolve(ls: SovereignServer, snapshot: Snapshot, problem: Problem,
-                  instruction: str) -> tuple[T.WorkspaceEdit | None, str]:
-    """The versioned edit of a validated repair and its summary, or None and why not."""
+                  instruction: str) -> Repair | str:
+    """A validated repair, or what to tell the user instead."""
     from ..evolve.engine import Repair
 
     await ls.with_settings()
     evolver = ls.generations.evolver(ls)
+    ls.generations.tell(ls, "working", f"evolving: {problem.category}")
     outcome = await with_progress(
         ls, "Sovereign: evolving", problem.category,
         lambda on_text: evolver.evolve(snapshot.text, problem, instruction, on_text))
     _current(ls, snapshot.uri, snapshot.version)  # no edit for a document that changed
-    if not isinstance(outcome, Repair):
-        return None, f"No repair passed validation: {outcome.explanation}"
-    last_text = snapshot.assembly.texts[outcome.last]
-    edit = T.TextDocumentEdit(
-        text_document=T.OptionalVersionedTextDocumentIdentifier(uri=snapshot.uri,
-                                                                version=snapshot.version),
-        edits=[T.TextEdit(range=T.Range(
-            start=snapshot.convert.lsp_position(outcome.first, 0),
-            end=snapshot.convert.lsp_position(outcome.last, len(last_text))),
-            new_text=outcome.code)])
-    summary = f"{outcome.model}, confidence {outcome.confidence:.2f}"
-    return T.WorkspaceEdit(document_changes=[edit]), summary
+    if isinstance(outcome, Repair):
+        ls.generations.tell(ls, "ready", f"repaired by {outcome.model}", outcome.model)
+        return outcome
+    message = refusal_message(outcome)
+    ls.generations.tell(ls, "refused" if outcome.available else "unavailable", message)
+    LOG.info("%s", message)
+    return message
+
+
+def refusal_message(outcome: NoRepair) -> str:
+    """What the user reads when no repair is offered: why, and each candidate's failure."""
+    if not outcome.available:
+        return f"Evolve needs an LLM, and none could be asked: {outcome.reason}"
+    rejected = [f"{c.source}: {c.reason}" for c in outcome.candidates if not c.ok]
+    return "No repair passed validation" + (": " + "; ".join(rejected) if rejected else
+                                            f": {outcome.reason}")
+
+
+def repair_proof(problem: Problem, repair: Repair) -> dict[str, Any]:
+    """What the sandbox saw, for the preview: the problem before, the run after, and each
+    rejected candidate with why."""
+    before = f"{problem.code} {problem.category} on line {problem.line + 1}: {problem.message}" \
+        if problem.code else f"requested change: {problem.message}"
+    return {
+        "model": repair.model,
+        "confidence": repair.confidence,
+        "before": before,
+        "after": f"runs without error and {printed(repair.output)}",
+        "rejected": [f"{c.source}: {c.reason}" for c in repair.candidates if not c.ok],
+    }
+
+
+def _edit(snapshot: Snapshot, repair: Repair, proof: dict[str, Any] | None) -> T.WorkspaceEdit:
+    """The repair as a versioned edit of only the lines it changes, comments kept; under a
+    change annotation that needs confirmation when `proof` is given."""
+    texts = snapshot.assembly.texts
+    convert = snapshot.convert
+    edits: list[T.TextEdit | T.AnnotatedTextEdit] = []
+    for change in line_edits(texts, repair.document.split("\n")):
+        start = convert.lsp_position(change.first, 0)
+        if change.last < change.first:  # an insertion before line `first`
+            text, end = "".join(line + "\n" for line in change.lines), start
+        else:
+            text = "\n".join(change.lines)
+            end = convert.lsp_position(change.last, len(texts[change.last]))
+            if not change.lines:  # a deletion takes the line break with it
+                end = convert.lsp_position(change.last + 1, 0)
+        rng = T.Range(start=start, end=end)
+        edits.append(T.AnnotatedTextEdit(range=rng, new_text=text, annotation_id=ANNOTATION)
+                     if proof else T.TextEdit(range=rng, new_text=text))
+    document = T.OptionalVersionedTextDocumentIdentifier(uri=snapshot.uri,
+                                                         version=snapshot.version)
+    annotations = None if proof is None else {ANNOTATION: T.ChangeAnnotation(
+        label=f"Evolve: repaired by {proof['model']}, confidence {proof['confidence']:.2f}",
+        needs_confirmation=True,
+        description=f"before: {proof['before']}; after: {proof['after']}; "
+                    f"{len(proof['rejected'])} candidate(s) rejected")}
+    return T.WorkspaceEdit(document_changes=[T.TextDocumentEdit(text_document=document,
+                                                                edits=edits)],
+                           change_annotations=annotations)
+
+
+def _annotations(ls: SovereignServer) -> bool:
+    workspace = ls.client_capabilities.workspace
+    edit = workspace.workspace_edit if workspace else None
+    return bool(edit and edit.change_annotation_support)
 
 
 def _current(ls: SovereignServer, uri: str, version: object) -> Snapshot:
