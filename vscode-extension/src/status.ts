@@ -1,35 +1,45 @@
-// The status bar text, from the server's sovereign/status notifications and whether LLM work
-// is running. Pure, so it can be tested without VS Code.
+// The status bar item (see statusText.ts for what it says). Clicking it opens Select Model.
 
-export interface ServerStatus {
-  state: string;
-  message: string;
-  model?: string;
-}
+import * as vscode from "vscode";
+import { ServerStatus, statusText } from "./statusText";
 
-export interface StatusText {
-  text: string;
-  tooltip: string;
-}
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
+  private last: ServerStatus | undefined;
+  private busy = 0;
 
-export function statusText(status: ServerStatus | undefined, busy: boolean,
-                           selectedModel?: string): StatusText {
-  const model = status?.model || selectedModel || "";
-  if (busy) {
-    return { text: `$(sync~spin) ${model || "Sovereign"}`, tooltip: "Sovereign: the LLM is working" };
+  constructor(private readonly selectedModel: () => string | undefined) {
+    this.item.command = "sovereign.selectModel";
+    this.item.name = "Sovereign";
+    this.show();
   }
-  if (!status) {
-    return { text: `$(circuit-board) ${model || "Sovereign"}`,
-             tooltip: "Sovereign: no LLM used yet. Click to select a model." };
+
+  /** A sovereign/status notification from the server. */
+  update(status: ServerStatus): void {
+    this.last = status;
+    this.show();
   }
-  switch (status.state) {
-    case "ready":
-      return { text: `$(check) ${model || "LLM ready"}`, tooltip: status.message };
-    case "unavailable":
-      return { text: "$(warning) LLM unavailable", tooltip: status.message };
-    case "refused":
-      return { text: `$(circle-slash) ${model || "no valid code"}`, tooltip: status.message };
-    default:
-      return { text: `$(circuit-board) ${model || "Sovereign"}`, tooltip: status.message };
+
+  /** Run `work` with the spinner shown. */
+  async whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    this.busy += 1;
+    this.show();
+    try {
+      return await work();
+    } finally {
+      this.busy -= 1;
+      this.show();
+    }
+  }
+
+  show(): void {
+    const { text, tooltip } = statusText(this.last, this.busy > 0, this.selectedModel());
+    this.item.text = text;
+    this.item.tooltip = tooltip;
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
   }
 }
