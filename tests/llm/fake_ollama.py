@@ -1,5 +1,10 @@
 """A scriptable Ollama-compatible HTTP server for the tests: real sockets on 127.0.0.1, real
-streaming, and faults on demand. It records every request and when a client went away."""
+streaming, and faults on demand. It records every request and when a client went away.
+
+Run on its own (`python -m tests.llm.fake_ollama --port N`) it serves the editor end-to-end
+tests: they script it over HTTP (`POST /_script` with `{"model": ..., settings}`) and read what
+it was asked (`GET /_requests`).
+"""
 
 from __future__ import annotations
 
@@ -60,7 +65,7 @@ class FakeOllama:
         self.scripts[model] = Script(**settings)
         return self.scripts[model]
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_post("/api/generate", self._generate)
         app.router.add_post("/api/chat", self._generate)
@@ -70,9 +75,11 @@ class FakeOllama:
         app.router.add_get("/api/version", self._version)
         app.router.add_post("/v1/chat/completions", self._generate)
         app.router.add_get("/v1/models", self._openai_models)
+        app.router.add_post("/_script", self._set_script)
+        app.router.add_get("/_requests", self._requests)
         self._runner = web.AppRunner(app, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
@@ -83,6 +90,16 @@ class FakeOllama:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _set_script(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        model = body.pop("model")
+        self.script(model, **body)
+        return web.json_response({"ok": True})
+
+    async def _requests(self, request: web.Request) -> web.Response:
+        return web.json_response([{"path": path, "body": body if isinstance(body, dict) else None}
+                                  for path, body in self.requests])
 
     async def _version(self, request: web.Request) -> web.Response:
         self.requests.append((request.path, None))
@@ -208,3 +225,17 @@ def _line(model: str, text: str, chat: bool, done: bool) -> bytes:
     if done:
         data.update(done_reason="stop", total_duration=1000, eval_count=2, context=[1, 2, 3])
     return json.dumps(data).encode() + b"\n"
+
+
+async def _serve(port: int) -> None:
+    server = FakeOllama()
+    print(await server.start(port), flush=True)
+    await asyncio.Event().wait()  # until the test runner ends the process
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="the scripted Ollama-compatible test server")
+    parser.add_argument("--port", type=int, default=0)
+    asyncio.run(_serve(parser.parse_args().port))
