@@ -135,12 +135,12 @@ _limits = st.builds(
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_programs(), _limits)
-def test_random_programs_stay_within_limits_and_both_paths_agree(source: str,
-                                                                 config: VMConfig) -> None:
+@given(_programs(), _limits, st.lists(st.integers(0, 40), max_size=4))
+def test_random_programs_stay_within_limits_and_both_paths_agree(
+        source: str, config: VMConfig, watch: list[int]) -> None:
     assembly = assemble(source)
     assert assembly.ok, assembly.findings
-    machine, outcome = both_ways(assembly.program, config)
+    machine, outcome = both_ways(assembly.program, config, tuple(watch))
     assert isinstance(outcome, Halted | Failed | Suspended)
     if isinstance(outcome, Failed):
         assert outcome.error.kind in RUNTIME_ERRORS

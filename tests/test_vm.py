@@ -13,7 +13,7 @@ from sovereign.vm.executable import HOT, Executable
 from sovereign.vm.machine import CLOCK_STRIDE, Failed, Halted, Machine, Suspended
 
 from .conftest import program
-from .vmrun import error, output, run, stack
+from .vmrun import UNLIMITED_TIME, error, output, run, stack
 
 
 @pytest.mark.parametrize(("source", "expected"), [
@@ -309,3 +309,47 @@ def test_a_long_run_compiles_by_itself() -> None:
 def test_config_rejects_non_positive_limits() -> None:
     with pytest.raises(ValueError, match="max_steps"):
         VMConfig(max_steps=0)
+
+
+WATCHED = """\
+    PUSH #3
+    STORE n
+    PUSH "start"
+    PRINT
+loop:
+    LOAD n
+    PRINT
+    LOAD n
+    PUSH #1
+    SUB
+    DUP
+    STORE n
+    JNZ loop
+after:
+    PUSH "done"
+    PRINT
+"""
+
+
+@pytest.mark.parametrize("hot", [1, 50])
+def test_watched_instructions_record_their_visits_on_both_paths(hot: int) -> None:
+    prog = program(WATCHED)
+    loop_body = prog.labels["loop"] + 1  # not a leader until watched
+    after = prog.labels["after"]
+    watch = (loop_body, after)
+    config = VMConfig(max_millis=UNLIMITED_TIME)
+    reference = Machine(Executable(prog, watch=watch), config, compiled=False)
+    reference.run()
+    compiled = Machine(Executable(prog, hot=hot, watch=watch), config)
+    compiled.run()
+    whole = Executable(prog, watch=watch)
+    whole.compile_all()
+    fast = Machine(whole, config)
+    fast.run()
+    for machine in (compiled, fast):
+        assert machine.visits == reference.visits
+        assert machine.output == reference.output == ["start", "3", "2", "1", "done"]
+    body, done = reference.visits[loop_body], reference.visits[after]
+    assert (body.first_step, body.first_output) == (5, 1)  # once "start" was printed
+    assert body.last_step == 5 + 2 * 8  # three times round a loop of eight
+    assert (done.first_output, done.first_step, done.last_step) == (4, 28, 28)

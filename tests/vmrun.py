@@ -27,6 +27,7 @@ class Observed:
     steps: int
     calls: tuple[int, ...]
     pc: int
+    visits: tuple[tuple[int, int, int, int], ...]
 
 
 def observe(machine: Machine, outcome: Outcome) -> Observed:
@@ -37,18 +38,22 @@ def observe(machine: Machine, outcome: Outcome) -> Observed:
                                     error.call_stack, error.stack_top, error.steps),
         tuple(machine.output), tuple(machine.stack), tuple(sorted(machine.memory.items())),
         machine.steps, tuple(machine.calls), machine.pc,
+        tuple(sorted((pc, v.first_step, v.first_output, v.last_step)
+                     for pc, v in machine.visits.items())),
     )
 
 
-def both_ways(prog: Program, config: VMConfig) -> tuple[Machine, Outcome]:
+def both_ways(prog: Program, config: VMConfig,
+              watch: tuple[int, ...] = ()) -> tuple[Machine, Outcome]:
     """Run `prog` by reference, then compiled two ways: each block in a unit of its own from
     its first entry (so control crosses units), and all blocks in one unit from the start (so
-    control stays inside one). Assert that all end in the same state; return the last run."""
-    reference = Machine(prog, config, compiled=False)
+    control stays inside one). Assert that all end in the same state, the visits to the
+    `watch`ed instructions included; return the last run."""
+    reference = Machine(Executable(prog, watch=watch), config, compiled=False)
     expected = observe(reference, reference.run())
-    per_block = Machine(Executable(prog, hot=1), config)
+    per_block = Machine(Executable(prog, hot=1, watch=watch), config)
     assert observe(per_block, per_block.run()) == expected
-    whole = Executable(prog)
+    whole = Executable(prog, watch=watch)
     whole.compile_all()
     fast = Machine(whole, config)
     outcome = fast.run()

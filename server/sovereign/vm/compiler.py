@@ -91,6 +91,8 @@ class _Block:
         elif peak:
             guard += f" or len(stack) > maxs - {peak}"
         self.lines.append(f"if {guard}: flag = 1; raise _Exit")
+        if self.leader in self.exe.watch:
+            self.lines.append(f"visit({self.leader}, steps)")
         self.lines.append(f"steps += {len(self.span)}")
         for index in self.span:
             self._instruction(index)
@@ -384,6 +386,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
     head = [
         "def unit(m):",
         "    stack = m.stack; pop = stack.pop; calls = m.calls; mem = m.memory; out = m.output",
+        "    visit = m.visit",
         "    config = m.config; maxs = config.max_stack; maxc = config.max_call_depth",
         "    maxlen = config.max_string; maxo = config.max_output",
         "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; flag = 0",

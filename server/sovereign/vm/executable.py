@@ -33,12 +33,16 @@ HOT = 50
 class Executable:
     """The prepared form of a `Program`; see the module docstring."""
 
-    def __init__(self, program: Program, *, hot: int = HOT) -> None:
+    def __init__(self, program: Program, *, hot: int = HOT,
+                 watch: Iterable[int] = ()) -> None:
         self.program = program
         self.hot = hot
         code = program.code
         self.size = len(code)
         self.targets = program.targets
+        self.watch = frozenset(index for index in watch if 0 <= index < self.size)
+        """Instructions whose visits a run records (see `Machine.visits`): each starts a
+        block, so both paths see it at a block's start."""
         self.is_leader = [False] * (self.size + 1)
         self.is_leader[0] = True
         for index, instruction in enumerate(code):
@@ -47,6 +51,8 @@ class Executable:
         for target in self.targets:
             if target >= 0:
                 self.is_leader[target] = True
+        for index in self.watch:
+            self.is_leader[index] = True
         self.heat = [0] * (self.size + 1)
         self.units: dict[int, Unit] = {}
         self._warm: set[int] = set()

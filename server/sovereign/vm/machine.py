@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..lang.assembler import INT_MAX, INT_MIN, Program, Value
 from .config import VMConfig
@@ -28,12 +28,26 @@ CLOCK_STRIDE = 16_384
 
 @dataclass(frozen=True)
 class LLMRequest:
-    """What a suspended machine asks its host for. `code` is the code to repair (EVOLVE only)."""
+    """What a suspended machine asks its host for. `code` is the code to repair (EVOLVE only);
+    `memory` and `stack` are copies of the machine's at the instruction, so that an answer can
+    be tried on the state it will meet."""
 
     kind: str
     prompt: str
     code: str | None
     pc: int
+    memory: dict[str, Value] = field(default_factory=dict)
+    stack: tuple[Value, ...] = ()
+
+
+@dataclass
+class Visit:
+    """When a watched instruction ran: before its first execution, the steps completed and
+    the lines printed; and the steps completed before its last."""
+
+    first_step: int
+    first_output: int
+    last_step: int
 
 
 @dataclass(frozen=True)
@@ -63,13 +77,14 @@ class Machine:
         config: VMConfig | None = None,
         *,
         memory: dict[str, Value] | None = None,
+        stack: tuple[Value, ...] = (),
         compiled: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.exe = program if isinstance(program, Executable) else Executable(program)
         self.config = config or VMConfig()
         self.code = self.exe.program.code
-        self.stack: list[Value] = []
+        self.stack: list[Value] = list(stack)
         self.memory: dict[str, Value] = dict(memory or {})
         self.calls: list[int] = []
         self.output: list[str] = []
@@ -78,6 +93,8 @@ class Machine:
         self.steps = 0
         self.halted = False
         self.pending: LLMRequest | None = None
+        self.visits: dict[int, Visit] = {}
+        """The watched instructions (`Executable.watch`) that ran, and when."""
         self.compiled = compiled
         self.gate = 0
         self._next_clock = 0
@@ -130,14 +147,29 @@ class Machine:
         self.pending = None
         return request
 
+    def visit(self, pc: int, steps: int) -> None:
+        """Record that control reached watched instruction `pc` after `steps` steps (even if
+        a limit then stops the run before it executes). Compiled units call this with their
+        own count, which they have not written back yet."""
+        seen = self.visits.get(pc)
+        if seen is None:
+            self.visits[pc] = Visit(steps, len(self.output), steps)
+        else:
+            seen.last_step = steps
+
     def _loop(self) -> Outcome:
         size = self.exe.size
+        watch = self.exe.watch
         while True:
             if self.halted or self.pc >= size:
                 self.halted = True
                 return Halted()
+            if self.pc in watch:
+                self.visit(self.pc, self.steps)
             if self.compiled and self._run_compiled() == 0:
                 continue
+            if self.pc in watch:  # a unit handed a watched instruction back (a visit twice at
+                self.visit(self.pc, self.steps)  # the same step is the same visit)
             self._run_block()
             if self.pending is not None:
                 return Suspended(self.pending)
@@ -283,7 +315,8 @@ class Machine:
                 self.halted = True
             case "LLMGEN":
                 self._room(1)
-                self.pending = LLMRequest(op, str(arg), None, self.pc)
+                self.pending = LLMRequest(op, str(arg), None, self.pc, dict(self.memory),
+                                          tuple(stack))
                 return
             case "EVOLVE":
                 self._need(op, 1)
@@ -291,7 +324,8 @@ class Machine:
                 if not isinstance(code, str):
                     raise Fault("TypeMismatch", "EVOLVE needs the code to repair as a string "
                                 f"on the stack, not {_show(code)}")
-                self.pending = LLMRequest(op, str(arg), code, self.pc)
+                self.pending = LLMRequest(op, str(arg), code, self.pc, dict(self.memory),
+                                          tuple(stack))
                 return
         self.steps += 1
         self.pc = next_pc

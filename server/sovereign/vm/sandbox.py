@@ -7,12 +7,12 @@ limits, the treatment of LLM instructions and the shape of the result are the sa
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..lang.assembler import Program, Value
 from .config import VMConfig
 from .executable import Executable
-from .machine import Failed, Halted, LLMRequest, Machine, Outcome, Suspended
+from .machine import Failed, Halted, LLMRequest, Machine, Outcome, Suspended, Visit
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class RunResult:
     memory: dict[str, Value]
     stack: tuple[Value, ...]
     steps: int
+    visits: dict[int, Visit] = field(default_factory=dict)
+    """When each watched instruction ran (`Executable(..., watch=...)`)."""
 
     @property
     def halted(self) -> bool:
@@ -73,10 +75,11 @@ def run_program(
     *,
     fulfil: Fulfil = no_llm,
     memory: dict[str, Value] | None = None,
+    stack: tuple[Value, ...] = (),
 ) -> RunResult:
     """Run `program` under `config` (the sandbox's limits by default), answering LLM requests
-    with `fulfil`."""
-    machine = Machine(program, config, memory=memory)
+    with `fulfil`, from `memory` and `stack` (empty by default)."""
+    machine = Machine(program, config, memory=memory, stack=stack)
     outcome = machine.run()
     while isinstance(outcome, Suspended):
         answer = fulfil(outcome.request)
@@ -116,5 +119,5 @@ def _answered(machine: Machine, answer: str | Answer | Refusal) -> Outcome:
 
 def _result(machine: Machine, outcome: Outcome) -> RunResult:
     return RunResult(outcome, machine.text_output, dict(machine.memory), tuple(machine.stack),
-                     machine.steps)
+                     machine.steps, dict(machine.visits))
 
