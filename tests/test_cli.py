@@ -155,3 +155,16 @@ def test_lsp_refuses_transports_it_does_not_speak_with_a_clear_message(flags: li
     assert result.returncode == 2
     assert "is not supported: use stdio (the default, or --stdio) or --tcp" in result.stderr
     assert "Traceback" not in result.stderr and "unrecognized" not in result.stderr
+
+
+def test_check_warns_where_the_output_departs_from_the_expect_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "; expect: 1\n; expect: 2\n    PUSH #1\n    PRINT\n    PUSH #3\n"
+                           "    PRINT\n")
+    result = sovereign("check", path)
+    assert result.returncode == 0  # a warning
+    assert result.stdout.splitlines() == [
+        f"{path}:2:1: warning[R340]: UnexpectedOutput: the program printed '3' where '2' was "
+        "expected"]
+    short = write(tmp_path, "; expect: 1\n; expect: 2\n    PUSH #1\n    PRINT\n", "short.sov")
+    assert "was expected to print '2' here, but printed nothing more" in sovereign(
+        "check", short).stdout

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from .lang.analysis import Analysis, analyse
 from .lang.assembler import Assembly, Program, assemble
-from .lang.findings import Finding, Related, Severity
+from .lang.expectations import expectations, first_mismatch
+from .lang.findings import Finding, Related, Severity, Span
 from .vm.config import VMConfig
 from .vm.errors import VMError
 from .vm.machine import LLMRequest
@@ -19,6 +20,9 @@ from .vm.sandbox import Fulfil, RunResult, no_llm, run_program
 
 STOPPED_AT_LLM = "R330"
 """The code of the notice that a check stopped at an LLM instruction it had no answer for."""
+
+UNEXPECTED_OUTPUT = "R340"
+"""The code of the warning that a run printed something other than its `; expect:` lines."""
 
 _WARNING_KINDS = frozenset({"StepLimitExceeded", "TimeLimitExceeded"})
 """Runtime errors that say a limit ran out rather than that the program is wrong."""
@@ -50,7 +54,19 @@ class CheckResult:
                               and f.span == runtime.span)]
         if runtime is not None:
             found.append(runtime)
+        if self.run is not None and (unexpected := self._unexpected_output()) is not None:
+            found.append(unexpected)
         return tuple(sorted(found, key=lambda f: (f.span.line, f.span.col)))
+
+    def _unexpected_output(self) -> Finding | None:
+        assert self.run is not None
+        texts = self.assembly.texts
+        mismatch = first_mismatch(expectations(texts), self.run.output, self.run.halted)
+        if mismatch is None:
+            return None
+        span = Span(mismatch.line, 0, len(texts[mismatch.line]))
+        return Finding(UNEXPECTED_OUTPUT, Severity.WARNING, f"UnexpectedOutput: "
+                       f"{mismatch.message}", span)
 
     def _stopped(self, request: LLMRequest) -> Finding:
         span = self.assembly.program.code[request.pc].span

@@ -47,6 +47,17 @@ async def test_hover(client: RecordingClient) -> None:
     assert await hover_text(client, uri, 6, 1) is None
 
 
+async def test_hovering_an_expect_line_shows_what_the_sandbox_printed(
+        client: RecordingClient) -> None:
+    uri = await open_document(client, "; expect: 1\n; expect: 2\n    PUSH #1\n    PRINT\n"
+                                      "    PUSH #3\n    PRINT\n")
+    assert await hover_text(client, uri, 0, 3) == (
+        "**expected output**, line 1 of what the program prints: `1`\n\n"
+        "The sandbox run printed exactly this.")
+    second = await hover_text(client, uri, 1, 3)
+    assert second is not None and second.endswith("The sandbox run printed `3` instead.")
+
+
 async def test_definition_of_labels_and_memory_names(client: RecordingClient) -> None:
     uri = await open_document(client, PROGRAM)
     label = await client.text_document_definition_async(T.DefinitionParams(

@@ -66,6 +66,7 @@ async def _check(ls: SovereignServer, uri: str) -> None:
         return
     await asyncio.sleep(ls.settings.diagnostics.debounce_ms / 1000)
     run = await ls.run_sandboxed(snapshot.assembly.program)
+    snapshot.run = run
     if _is_current(ls, snapshot):
         _publish(ls, snapshot, CheckResult(snapshot.assembly, snapshot.analysis, run).findings)
 

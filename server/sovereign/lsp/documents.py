@@ -15,6 +15,7 @@ from ..checker import CheckResult
 from ..lang.analysis import Analysis, analyse
 from ..lang.assembler import Assembly, assemble
 from ..lang.symbols import SymbolIndex, index_symbols
+from ..vm.sandbox import RunResult
 from .convert import Converter
 
 
@@ -26,6 +27,8 @@ class Snapshot:
     encoding: str
     previous: Assembly | None = None
     """The assembly of the version before, which an edit within lines reassembles from."""
+    run: RunResult | None = None
+    """The sandbox's run of this version, once the diagnostics have made it."""
 
     @cached_property
     def assembly(self) -> Assembly:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcInvalidParams
 
+from ..lang.expectations import expectation_hover
+from ..lang.findings import Span
 from ..lang.hover import hover
 from ..lang.lexer import IDENTIFIER, string_literal
 from ..lang.outline import Section, sections
@@ -30,7 +32,11 @@ def on_hover(ls: SovereignServer, params: T.HoverParams) -> T.Hover | None:
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
         return None
-    found = hover(snapshot.index, *snapshot.convert.position(params.position))
+    line, col = snapshot.convert.position(params.position)
+    found = hover(snapshot.index, line, col)
+    if found is None and (expected := expectation_hover(
+            snapshot.assembly.texts, line, snapshot.run.output if snapshot.run else None)):
+        found = Span(line, 0, len(snapshot.assembly.texts[line])), expected
     if found is None:
         return None
     span, markdown = found
