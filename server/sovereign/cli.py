@@ -284,7 +284,7 @@ async def _run_with_llm(executable: Executable, args: argparse.Namespace) -> Run
     from .evolve.engine import Evolver
     from .evolve.memory import PatternMemory
     from .generate.pipeline import Generator
-    from .generate.runtime import fulfil_with
+    from .host.runtime import fulfil_with
     from .llm.models import ModelManager
     from .llm.setup import make_hosts
 

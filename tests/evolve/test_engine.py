@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from sovereign.candidates.judge import Judge, Rules
+from sovereign.candidates.pipeline import judged
+from sovereign.candidates.shape import Place
 from sovereign.evolve.engine import Evolver, NoRepair, Repair
-from sovereign.evolve.memory import PatternMemory
-from sovereign.evolve.problem import diagnose
-from sovereign.evolve.validate import check_repair
+from sovereign.evolve.memory import PatternMemory, normalise
+from sovereign.evolve.problem import Problem, diagnose
 from sovereign.llm.models import ModelManager
 from sovereign.llm.ollama import OllamaClient
 from sovereign.llm.pool import Hosts
@@ -55,7 +57,8 @@ def test_the_problem_and_its_block() -> None:
 
 @pytest.mark.parametrize(("code", "reason"), [
     (GOOD, ""),
-    ("ratio:\n    PUSH #100\n    PUSH #0\n    DIV\n    RET", "still fails when run"),
+    ("ratio:\n    PUSH #100\n    PUSH #0\n    PUSH #0\n    ADD\n    DIV\n    RET",
+     "still fails when run"),
     ("ratio:\n    PUSH #100\n    RET", "only deletes code"),
     ("ratio:\n    HALT", "stops the program with HALT"),
     ("ratio:\n    PUSH #0\n    ASSERT \"d\"\n    PUSH #1\n    RET",
@@ -66,18 +69,27 @@ def test_the_problem_and_its_block() -> None:
 def test_candidates_are_validated_by_running_them(code: str, reason: str) -> None:
     problem = diagnose(BUGGY)
     assert problem is not None
-    check = check_repair(BUGGY, problem, code)
-    assert check.ok == (reason == "")
-    assert reason in check.reason
+    verdict = judged(code, "m", place_of(problem), judge_of(problem)).verdict
+    assert verdict.ok == (reason == "")
+    assert reason in verdict.reason
+
+
+def place_of(problem: Problem, source: str = BUGGY) -> Place:
+    return Place(source, problem.first, problem.last)
+
+
+def judge_of(problem: Problem, source: str = BUGGY) -> Judge:
+    return Judge(place_of(problem, source), rules=Rules(repair=True, problem=problem.code))
 
 
 def test_a_repair_must_still_reach_the_code_after_the_block() -> None:
     source = "PUSH #1\nPUSH #0\nDIV\nPRINT\nafter:\nPUSH 'after'\nPRINT\nover:\n"
     problem = diagnose(source)
     assert problem is not None and (problem.first, problem.last) == (0, 3)
-    skipping = check_repair(source, problem, "PUSH #1\nPUSH #1\nDIV\nPRINT\nJMP over")
-    assert skipping.reason == "no longer reaches the code after the block"
-    assert check_repair(source, problem, "PUSH #1\nPUSH #1\nDIV\nPRINT").ok
+    place, judge = place_of(problem, source), judge_of(problem, source)
+    skipping = judged("PUSH #1\nPUSH #1\nDIV\nPRINT\nJMP over", "m", place, judge)
+    assert skipping.verdict.reason == "no longer reaches the code after the block"
+    assert judged("PUSH #1\nPUSH #1\nDIV\nPRINT", "m", place, judge).ok
 
 
 async def test_the_best_valid_candidate_is_chosen(ollama: FakeOllama,
@@ -100,9 +112,10 @@ async def test_the_best_valid_candidate_is_chosen(ollama: FakeOllama,
     repair = await evolver(ollama.url, memory).evolve(BUGGY, problem)
     assert isinstance(repair, Repair)
     assert [c.ok for c in repair.candidates] == [False, True, True]
-    assert repair.code in (GOOD, "ratio:\n    PUSH #100\n    PUSH #1\n    DIV\n    RET")
+    assert repair.document in (BUGGY.replace("PUSH #0", "LOAD d"),
+                               BUGGY.replace("PUSH #0", "PUSH #1"))
     assert 0.5 <= repair.confidence <= 1.0
-    assert "still fails" in repair.candidates[0].reason
+    assert "changes no instruction" in repair.candidates[0].verdict.reason
 
 
 async def test_no_valid_candidate_says_why_each_failed(ollama: FakeOllama,
@@ -129,7 +142,7 @@ async def test_a_remembered_fix_is_reused_without_any_model(ollama: FakeOllama,
     again = await Evolver(memory).evolve(renamed, problem)  # no model at all
     assert isinstance(again, Repair)
     assert again.model.endswith("(remembered)")
-    assert again.code == GOOD.replace("ratio", "share")
+    assert again.document == renamed.replace("PUSH #0", "LOAD d")
     assert len(ollama.requests) == asked
     history = memory.history()
     assert history[0][0].seen == 2 and history[0][1] >= 1
@@ -137,3 +150,42 @@ async def test_a_remembered_fix_is_reused_without_any_model(ollama: FakeOllama,
     problem = diagnose(elsewhere)
     assert problem is not None
     assert isinstance(await Evolver(memory).evolve(elsewhere, problem), NoRepair)
+
+
+WITHDRAW = """\
+    PUSH #100
+    STORE balance
+    PUSH #150
+    CALL withdraw
+    HALT
+withdraw:
+    LOAD balance
+    SWAP
+    SUB
+    DUP
+    STORE balance
+    PUSH #0
+    GE
+    ASSERT "balance must not go negative"
+    RET
+"""
+
+
+async def test_a_remembered_fix_that_no_longer_passes_is_marked_failed(
+        memory: PatternMemory) -> None:
+    """A fix the memory holds from before (here, one that deletes the ASSERT) is judged like
+    any candidate: refused, recorded as failed, so the pattern's success rate drops."""
+    problem = diagnose(WITHDRAW)
+    assert problem is not None
+    block = "\n".join(WITHDRAW.split("\n")[problem.first:problem.last + 1])
+    pattern = normalise(block)
+    pattern_id = memory.remember(pattern, problem.category)
+    deleting = "withdraw:\n    LOAD balance\n    SWAP\n    SUB\n    STORE balance\n    RET"
+    memory.record(pattern_id, pattern.key, pattern.abstract(deleting), "old-model", True)
+    assert memory.success_rate(pattern_id) == 1.0
+    outcome = await Evolver(memory).evolve(WITHDRAW, problem)
+    assert isinstance(outcome, NoRepair)
+    assert memory.success_rate(pattern_id) == 0.5
+    (failed,) = [f for f in memory.db.execute(
+        "SELECT reason FROM fixes WHERE worked = 0").fetchall()]
+    assert failed[0].startswith("no longer passes: removes or changes the ASSERT on line 14")

@@ -3,12 +3,10 @@ feedback, refusal, the cache."""
 
 from __future__ import annotations
 
-import pytest
-
-from sovereign.generate.extract import extract_code
+from sovereign.candidates.judge import Judge
+from sovereign.candidates.pipeline import judged
 from sovereign.generate.pipeline import Generation, Generator, Refused
 from sovereign.generate.prompt import EXAMPLES, Place
-from sovereign.generate.validate import validate
 from sovereign.llm.models import ModelManager
 from sovereign.llm.ollama import OllamaClient
 from sovereign.llm.pool import Hosts
@@ -16,39 +14,10 @@ from sovereign.llm.transport import Retries
 from tests.llm.fake_ollama import FakeOllama
 
 
-@pytest.mark.parametrize(("answer", "code"), [
-    ("PUSH #1\nPRINT", "PUSH #1\nPRINT"),
-    ("Here you go:\n```sovereign\nPUSH #1\nPRINT\n```\nThis prints 1.", "PUSH #1\nPRINT"),
-    ("```\n    PUSH #2\n    PRINT\n```", "PUSH #2\nPRINT"),
-    ("PUSH #3<|endoftext|>", "PUSH #3"),
-    ("<file_sep>PUSH #4\nPRINT<|im_end|>\n\n", "PUSH #4\nPRINT"),
-    ("```asm\nNOP\n", "NOP"),
-])
-def test_code_is_taken_out_of_the_answer(answer: str, code: str) -> None:
-    assert extract_code(answer) == code
-
-
-@pytest.mark.parametrize(("snippet", "ok", "problem"), [
-    ("PUSH #1\nPRINT", True, ""),
-    ("PUSHH #1", False, "unknown opcode"),
-    ("PUSH #1\nPUSH #0\nDIV", False, "when run: DivisionByZero"),
-    ("ADD\nPRINT", True, ""),  # takes its values from the code around it
-    ("", False, "no code"),
-])
-def test_validation(snippet: str, ok: bool, problem: str) -> None:
-    verdict = validate(snippet, "PUSH #1\nPUSH #2\n; gen: add them\nHALT", after_line=2)
-    assert verdict.ok == ok
-    assert problem in verdict.summary
-
-
-def test_a_snippet_that_breaks_the_document_is_refused() -> None:
-    verdict = validate("POP\nPOP", "PUSH #1\n; gen: x\nPRINT", after_line=1)
-    assert not verdict.ok and "S204" in verdict.summary
-
-
 def test_the_worked_examples_are_valid_code() -> None:
     for _, code in EXAMPLES:
-        assert validate(code, "PUSH #3\nSTORE n\n", after_line=1).ok, code
+        place = Place("PUSH #3\nSTORE n\n", after_line=1).landing
+        assert judged(code, "example", place, Judge(place)).ok, code
 
 
 def generator(url: str) -> Generator:
@@ -100,8 +69,11 @@ async def test_an_invalid_answer_is_retried_with_feedback(ollama: FakeOllama) ->
     assert len(outcome.problems) == 3
     chats = [body for path, body in ollama.requests if path == "/api/chat"]
     assert len(chats) == 3
-    assert "Your last answer was wrong: line 1: unknown opcode 'PUSHH'" in \
-        chats[1]["messages"][-1]["content"]
+    *_, refused, why = chats[1]["messages"]  # the model sees its own answer, then why
+    assert (refused["role"], refused["content"]) == ("assistant", "PUSHH n")
+    assert why["role"] == "user"
+    assert "That answer was refused: does not assemble: line 4: unknown opcode 'PUSHH'" in \
+        why["content"]
 
 
 async def test_a_second_attempt_can_succeed(ollama: FakeOllama) -> None:

@@ -186,3 +186,51 @@ async def test_a_repair_keeps_the_comments_of_the_lines_it_changes(
     (change,) = resolved.edit.document_changes
     assert isinstance(change, T.TextDocumentEdit)
     assert "    LOAD d  ; the divisor\n" in applied(commented, change.edits)
+
+
+BANK = """\
+    PUSH #100
+    STORE balance
+    PUSH #150
+    CALL withdraw
+    LOAD balance
+    PRINT
+    HALT
+withdraw:               ; ( amount -- )
+    LOAD balance
+    SWAP
+    SUB
+    DUP
+    STORE balance
+    PUSH #0
+    GE
+    ASSERT "balance must not go negative"
+    RET
+"""
+WITHOUT_ASSERT = "withdraw:\n    LOAD balance\n    SWAP\n    SUB\n    STORE balance\n    RET"
+CAPPED = ("withdraw:\n    DUP\n    LOAD balance\n    GT\n    JZ withdraw_ok\n    POP\n"
+          "    LOAD balance\nwithdraw_ok:\n    LOAD balance\n    SWAP\n    SUB\n    DUP\n"
+          "    STORE balance\n    PUSH #0\n    GE\n    ASSERT \"balance must not go negative\"\n"
+          "    RET")
+
+
+async def test_the_quick_fix_never_offers_an_edit_that_removes_an_assert(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", by_prompt={"withdraw": [
+        f"```sovereign\n{WITHOUT_ASSERT}\n```", f"```sovereign\n{WITHOUT_ASSERT}\n```",
+        f"```sovereign\n{CAPPED}\n```"]})
+    uri = await open_document(llm_client, BANK, runtime=False)
+    diagnostics = await settled(llm_client, uri, 1)
+    actions = await llm_client.text_document_code_action_async(T.CodeActionParams(
+        text_document=document(uri), range=T.Range(start=position(15, 4), end=position(15, 4)),
+        context=T.CodeActionContext(diagnostics=diagnostics)))
+    (action,) = [a for a in actions or [] if isinstance(a, T.CodeAction)]
+    resolved = await llm_client.code_action_resolve_async(action)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    (change,) = resolved.edit.document_changes
+    assert isinstance(change, T.TextDocumentEdit)
+    repaired = applied(BANK, change.edits)
+    assert 'ASSERT "balance must not go negative"' in repaired
+    assert "    JZ withdraw_ok" in repaired
+    assert resolved.title.startswith("Evolve this block (qwen2.5-coder:7b, confidence 0.6")

@@ -12,7 +12,7 @@ from pygls.exceptions import JsonRpcRequestCancelled
 from tests.llm.fake_ollama import FakeOllama
 
 from .conftest import RecordingClient
-from .helpers import document, open_document, position, settled
+from .helpers import applied, document, open_document, position, settled
 
 SOURCE = "PUSH #3\nSTORE n\n; gen: print n twice\nHALT\n"
 
@@ -168,8 +168,10 @@ async def test_the_command_inserts_the_code(llm_client: RecordingClient) -> None
         command="sovereign.server.generate", arguments=[uri, 2]))
     assert answer["ok"] is True and answer["code"] == "LOAD n\nPRINT"
     (edit,) = llm_client.applied
-    assert edit.changes is not None
-    assert edit.changes[uri][0].new_text == "; gen: print n twice\nLOAD n\nPRINT"
+    assert edit.document_changes is not None
+    (change,) = edit.document_changes
+    assert isinstance(change, T.TextDocumentEdit) and change.text_document.version == 1
+    assert applied(SOURCE, change.edits) == SOURCE.replace("twice\n", "twice\nLOAD n\nPRINT\n")
     nothing = await llm_client.workspace_execute_command_async(T.ExecuteCommandParams(
         command="sovereign.server.generate", arguments=[uri, 0]))
     assert nothing["ok"] is False and "asks for nothing" in nothing["reason"]
@@ -240,3 +242,39 @@ async def test_snippet_syntax_in_the_code_is_escaped(llm_client: RecordingClient
     assert isinstance(item.text_edit, T.TextEdit)
     assert item.text_edit.new_text == \
         '; gen: print the cost in \\$\nPUSH "cost: \\$5 {net\\}"\nPRINT'
+
+
+GREETING = ('    PUSH "Ada"\n    STORE name\n; gen: greet name\n    PUSH "bye"\n    PRINT\n')
+
+
+async def test_completion_never_offers_code_that_fails_where_it_goes(
+        llm_client: RecordingClient) -> None:
+    """The code reads a name the document stores, so only running it in place can tell: a
+    string plus an integer fails, a loop never ends; the next answer is right."""
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", capabilities=["completion"], by_prompt={"greet name": [
+        '```sovereign\nPUSH "Hello, "\nLOAD name\nADD\nPUSH #33\nADD\nPRINT\n```',
+        "```sovereign\ngreet_again:\n    LOAD name\n    POP\n    JMP greet_again\n```",
+        '```sovereign\nPUSH "Hello, "\nLOAD name\nADD\nPRINT\n```']})
+    uri = await open_document(llm_client, GREETING)
+    (item,) = [i for i in (await complete(llm_client, uri, 2)).items
+               if i.label.startswith("Generate:")]
+    assert isinstance(item.text_edit, T.TextEdit)
+    assert item.text_edit.new_text.endswith('PUSH "Hello, "\nLOAD name\nADD\nPRINT')
+    assert item.detail == "qwen2.5-coder:7b · ran in the sandbox: prints Hello, Ada, bye"
+    asked = [body for path, body in ollama.requests if path == "/api/chat"]
+    assert len(asked) == 3
+    assert "fails when run: TypeMismatch" in asked[1]["messages"][-1]["content"]
+
+
+async def test_a_whole_program_answer_is_a_minimal_edit(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    rewritten = GREETING.replace("; gen: greet name\n", 'PUSH "Hi"\nPRINT\n')
+    ollama.script("qwen2.5-coder:7b", capabilities=["completion"],
+                  chunks=[f"I rewrote the program:\n```sovereign\n{rewritten}```"])
+    uri = await open_document(llm_client, GREETING)
+    (item,) = [i for i in (await complete(llm_client, uri, 2)).items
+               if i.label.startswith("Generate:")]
+    assert isinstance(item.text_edit, T.TextEdit)
+    assert item.text_edit.new_text == '; gen: greet name\nPUSH "Hi"\nPRINT'
+    assert item.additional_text_edits is None  # nothing else changed, so nothing else is edited

@@ -34,15 +34,18 @@ async def evolve_file(path: Path, source: bytes, settings: LLMSettings, instruct
         await hosts.close()
         memory.close()
     if not isinstance(outcome, Repair):
-        return f"{path}: no repair for {problem.category}: {outcome.explanation}", 1
+        lines = [f"{path}: no repair for {problem.category}: {outcome.reason}"]
+        return "\n".join(lines + [f"  {c.why}" for c in outcome.candidates if not c.ok]), 1
     diff = "".join(difflib.unified_diff(
         text.splitlines(keepends=True), outcome.document.splitlines(keepends=True),
         fromfile=str(path), tofile=f"{path} (evolved)"))
     summary = (f"{problem.category} on line {problem.line + 1}: repaired by {outcome.model}, "
                f"confidence {outcome.confidence:.2f}")
+    rejected = [f"  rejected {c.why}" for c in outcome.candidates if not c.ok]
+    summary = "\n".join([summary, *rejected])
     if write:
         path.write_text(outcome.document, encoding="utf-8")
-        summary += f"; written to {path}"
+        summary += f"\nwritten to {path}"
     return f"{diff}\n{summary}", 0
 
 

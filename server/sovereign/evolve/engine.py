@@ -1,53 +1,46 @@
 """The evolution engine: repairs that are offered only after the sandbox has run them.
 
 For a problem (problem.py) it first tries the fixes the pattern memory says worked for the same
-mistake before, re-validated on the current code, with no model at all. Otherwise it asks the
-model manager's chain for several candidates (different seeds and temperatures), each prompted
-with the block, the error, the state at the failure, the language reference and similar past
-fixes; validates every one (validate.py); ranks those that pass (the smallest change first,
-then agreement between candidates); and records every outcome in the memory and the model
+mistake before, judged on the current code like any other candidate (one that no longer passes
+is recorded as failed, which lowers its confidence). Otherwise it asks the model manager's
+chain for several candidates (different seeds and temperatures), each prompted with the whole
+program and the block to repair marked, the error, the state at the failure, the rules of the
+language and similar past fixes. An answer may be the block, the whole program or a diff
+(candidates/shape.py). When every block-sized answer fails on a program small enough to show
+whole, it asks once more for the whole program repaired, since the cause may lie outside the
+block. Every candidate is judged (candidates/judge.py); those that pass are ranked (the
+smallest change first, then agreement); every outcome is recorded in the memory and the model
 manager.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..generate.extract import extract_code
-from ..lang.reference import compact_reference
+from ..candidates.judge import Judge, Rules
+from ..candidates.pipeline import Candidate, agreement, judged, ranked
+from ..candidates.shape import Place
+from ..lang.reference import compact_reference, syntax_rules
 from ..llm.api import ChatRequest, Completion, Message, Options
 from ..llm.errors import LLMError
 from ..llm.models import CODE, Model, ModelManager
 from ..llm.transport import HttpClient
 from ..vm.config import VMConfig
 from .memory import Fix, Normalised, PatternMemory, normalise
-from .problem import Problem
-from .validate import check_repair, instructions, replace_block
+from .problem import FALLS_INTO_CALL, Problem
 
 TEMPERATURES = (0.2, 0.5, 0.8)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    code: str
-    source: str
-    """The model that wrote it, or "memory"."""
-    ok: bool
-    reason: str = ""
-    output: str = ""
-    """What the repaired program printed in the sandbox (for a candidate that passed)."""
+WHOLE_PROGRAM_LINES = 300
+"""A program up to this long is shown whole, and may be asked for whole when blocks fail."""
+BLOCK_START = "; >>> the block to repair starts here"
+BLOCK_END = "; <<< the block to repair ends here"
 
 
 @dataclass(frozen=True)
 class Repair:
-    """A validated repair: `code` replaces lines first..last of the document."""
+    """A validated repair: `document` is the whole document repaired."""
 
-    code: str
-    first: int
-    last: int
     document: str
     model: str
     confidence: float
@@ -68,7 +61,7 @@ class NoRepair:
 
     @property
     def explanation(self) -> str:
-        failed = "; ".join(f"{c.source}: {c.reason}" for c in self.candidates if not c.ok)
+        failed = "; ".join(c.why for c in self.candidates if not c.ok)
         return f"{self.reason}" + (f" ({failed})" if failed else "")
 
 
@@ -83,51 +76,63 @@ class Evolver:
 
     async def evolve(self, source: str, problem: Problem, instruction: str = "",
                      on_text: Callable[[str], None] | None = None) -> Repair | NoRepair:
-        block = "\n".join(source.split("\n")[problem.first:problem.last + 1])
+        place = Place(source, problem.first, problem.last)
+        judge = Judge(place, self.config, Rules(repair=bool(problem.code), problem=problem.code,
+                                                stops_early=problem.category == FALLS_INTO_CALL))
+        block = "\n".join(place.lines[problem.first:problem.last + 1])
         pattern = normalise(block)
         pattern_id = self.memory.remember(pattern, problem.category)
-        remembered = self._from_memory(source, problem, pattern, pattern_id)
+        remembered = self._from_memory(place, judge, pattern, pattern_id)
         if remembered is not None:
             return remembered
         if self.manager is None:
             return NoRepair("no LLM is configured and no remembered fix applies",
                             available=False)
-        candidates = await self._ask(source, problem, block, pattern, instruction, on_text)
-        if isinstance(candidates, NoRepair):
-            return candidates
-        for candidate in candidates:
-            self.memory.record(pattern_id, pattern.key, pattern.abstract(candidate.code),
-                               candidate.source, candidate.ok, candidate.reason)
+        asked = await self._ask(place, judge, problem, pattern, instruction, on_text)
+        if isinstance(asked, NoRepair):
+            return asked
+        for candidate in asked:
+            self._record(pattern_id, pattern, place, candidate)
             self.manager.note(candidate.source, f"repair:{problem.category}", candidate.ok, 0.0)
-        passing = [c for c in candidates if c.ok]
+        passing = [c for c in asked if c.ok]
         if not passing:
-            return NoRepair("no candidate passed validation", tuple(candidates))
-        best = min(passing, key=lambda c: _change(block, c.code))
-        agreement = Counter(tuple(instructions(c.code)) for c in passing)
-        confidence = _confidence(agreement[tuple(instructions(best.code))] / len(candidates),
-                                 self.memory.success_rate(pattern_id))
-        return Repair(best.code, problem.first, problem.last,
-                      replace_block(source, problem.first, problem.last, best.code),
-                      best.source, confidence, pattern_id, tuple(candidates), best.output)
+            return NoRepair("no candidate passed validation", tuple(asked))
+        best = ranked(place, passing)[0]
+        confidence = _confidence(agreement(best, asked), self.memory.success_rate(pattern_id))
+        return Repair(best.document, best.source, confidence, pattern_id, tuple(asked),
+                      best.verdict.output)
 
-    def _from_memory(self, source: str, problem: Problem, pattern: Normalised,
+    def _from_memory(self, place: Place, judge: Judge, pattern: Normalised,
                      pattern_id: int) -> Repair | None:
-        """A fix that worked for the same pattern before, if it still passes here."""
+        """A fix that worked for the same pattern before, if it still passes here; one that
+        no longer does is recorded as failed."""
         for fix in self.memory.fixes(pattern_id):
             code = pattern.restore(fix.after)
-            check = check_repair(source, problem, code, self.config)
-            if check.ok:
-                candidate = Candidate(code, "memory", True, output=check.output)
-                return Repair(code, problem.first, problem.last,
-                              replace_block(source, problem.first, problem.last, code),
-                              f"{fix.model} (remembered)",
-                              _confidence(1.0, self.memory.success_rate(pattern_id)),
-                              pattern_id, (candidate,), check.output)
+            candidate = judged(f"```sovereign\n{code}\n```", "memory", place, judge)
+            if not candidate.ok:
+                self.memory.record(pattern_id, pattern.key, fix.after, fix.model, False,
+                                   f"no longer passes: {candidate.verdict.reason}")
+                continue
+            return Repair(candidate.document, f"{fix.model} (remembered)",
+                          _confidence(1.0, self.memory.success_rate(pattern_id)), pattern_id,
+                          (candidate,), candidate.verdict.output)
         return None
 
-    async def _ask(self, source: str, problem: Problem, block: str, pattern: Normalised,
-                   instruction: str,
-                   on_text: Callable[[str], None] | None) -> list[Candidate] | NoRepair:
+    def _record(self, pattern_id: int, pattern: Normalised, place: Place,
+                candidate: Candidate) -> None:
+        """Remember a candidate as a fix of the block. A passing one that changes lines
+        outside the block belongs to this program only, and is not kept as a pattern."""
+        replacement = _block_of(place, candidate.document) if candidate.document else None
+        if replacement is None and candidate.ok:
+            return
+        self.memory.record(pattern_id, pattern.key,
+                           pattern.abstract(replacement if replacement is not None
+                                            else candidate.code),
+                           candidate.source, candidate.ok, candidate.verdict.reason)
+
+    async def _ask(self, place: Place, judge: Judge, problem: Problem, pattern: Normalised,
+                   instruction: str, on_text: Callable[[str], None] | None,
+                   ) -> list[Candidate] | NoRepair:
         assert self.manager is not None
         if not self.manager.models:
             await self.manager.refresh()
@@ -136,37 +141,56 @@ class Evolver:
             reason = "; ".join(self.manager.problems) or (
                 "no installed model writes code: run `ollama pull qwen2.5-coder:7b`")
             return NoRepair(reason, available=False)
+        small = len(place.lines) <= WHOLE_PROGRAM_LINES
         examples = self.memory.similar(pattern, problem.category)
-        messages = _prompt(problem, block, instruction, examples, pattern)
-        on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
+        messages = _prompt(place, problem, instruction, examples, pattern, small, False)
         candidates: list[Candidate] = []
         for round_ in range(self.rounds):
-            options = Options(num_predict=600, seed=round_ + 1,
-                              temperature=TEMPERATURES[round_ % len(TEMPERATURES)])
-
-            async def ask(client: HttpClient, model: Model,
-                          options: Options = options) -> Completion:
-                return await client.chat(ChatRequest(model.name, messages, options=options),
-                                         on_chunk)
-
-            try:  # the chain records answering; `evolve` records passing validation
-                answer, model, _ = await self.manager.first_that_works(
-                    chain, f"answer:{problem.category}", ask)
-            except LLMError as error:
+            answer = await self._answer(chain, problem, messages, round_, on_text)
+            if isinstance(answer, LLMError):
                 if not candidates:
-                    return NoRepair(str(error), available=False)
-                break
-            code = extract_code(answer.text)
-            check = check_repair(source, problem, code, self.config)
-            candidates.append(Candidate(code, model.name, check.ok, check.reason, check.output))
+                    return NoRepair(str(answer), available=False)
+                return candidates
+            candidates.append(judged(answer[0], answer[1].name, place, judge))
+        if small and not any(c.ok for c in candidates):  # the cause may lie outside the block
+            whole = _prompt(place, problem, instruction, examples, pattern, small, True)
+            answer = await self._answer(chain, problem, whole, self.rounds, on_text)
+            if not isinstance(answer, LLMError):
+                candidates.append(judged(answer[0], answer[1].name, place, judge))
         return candidates
 
+    async def _answer(self, chain: list[Model], problem: Problem, messages: list[Message],
+                      round_: int, on_text: Callable[[str], None] | None,
+                      ) -> tuple[str, Model] | LLMError:
+        assert self.manager is not None
+        options = Options(num_predict=600 if len(messages[-1].content) < 4000 else 1500,
+                          seed=round_ + 1, temperature=TEMPERATURES[round_ % len(TEMPERATURES)])
+        on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
 
-def _prompt(problem: Problem, block: str, instruction: str, examples: list[Fix],
-            pattern: Normalised) -> list[Message]:
+        async def ask(client: HttpClient, model: Model) -> Completion:
+            return await client.chat(ChatRequest(model.name, messages, options=options),
+                                     on_chunk)
+
+        try:  # the chain records answering; `evolve` records passing validation
+            completion, model, _ = await self.manager.first_that_works(
+                chain, f"answer:{problem.category}", ask)
+        except LLMError as error:
+            return error
+        return completion.text, model
+
+
+def _prompt(place: Place, problem: Problem, instruction: str, examples: Sequence[Fix],
+            pattern: Normalised, whole: bool, rewrite_all: bool) -> list[Message]:
+    """The conversation for one candidate: the rules, past fixes of similar blocks, then the
+    program with the block marked (or the block alone, for a long program)."""
+    lines = place.lines
+    block = lines[problem.first:problem.last + 1]
+    shown = "\n".join([*lines[:problem.first], BLOCK_START, *block, BLOCK_END,
+                       *lines[problem.last + 1:]] if whole else block)
+    where = "the marked block of this program" if whole else "this block"
     context = [f"The program fails with {problem.category}: {problem.message}",
-               f"It fails on line {problem.line - problem.first + 1} of this block:",
-               f"```sovereign\n{block}\n```"]
+               f"It fails on line {problem.line + 1}, in {where}:",
+               f"```sovereign\n{shown}\n```"]
     if problem.stack:
         context.append(f"The stack at the failure (top last): {list(problem.stack)}")
     if problem.memory:
@@ -175,11 +199,17 @@ def _prompt(problem: Problem, block: str, instruction: str, examples: list[Fix],
         context.append(f"Called from lines {[line + 1 for line in problem.calls]}")
     if instruction:
         context.append(f"The user asks: {instruction}")
-    context.append("Rewrite the whole block so that it no longer fails and still does its job: "
-                   "keep its labels, keep what it prints, do not just delete code or HALT.")
-    messages = [Message("system", "You repair Sovereign assembly, a small stack-machine "
-                                  "language. Answer with the repaired block only, in one "
-                                  "```sovereign block.\n\nOpcodes:\n" + compact_reference())]
+    keep = ("keep its labels and its ASSERTs, keep what it prints, do not just delete code "
+            "or add a HALT")
+    if rewrite_all:
+        context.append("Repairing the block alone did not work: the cause may be elsewhere. "
+                       f"Answer with the whole program repaired ({keep}).")
+    else:
+        context.append(f"Answer with the repaired block only, from its first line to its last "
+                       f"({keep}).")
+    messages = [Message("system", "You repair Sovereign assembly.\n" + syntax_rules() +
+                        "\nAnswer with code only, in one ```sovereign block.\n\nOpcodes:\n" +
+                        compact_reference())]
     for fix in examples:
         messages += [Message("user", f"Repair this block:\n```sovereign\n"
                                      f"{pattern.restore(fix.before)}\n```"),
@@ -188,9 +218,14 @@ def _prompt(problem: Problem, block: str, instruction: str, examples: list[Fix],
     return messages
 
 
-def _change(before: str, after: str) -> float:
-    """How much a candidate changes the block, from 0 (nothing) to 1 (everything)."""
-    return 1 - difflib.SequenceMatcher(None, before.split("\n"), after.split("\n")).ratio()
+def _block_of(place: Place, document: str) -> str | None:
+    """What replaced the block in `document`, when nothing outside the block changed."""
+    old, new = place.lines, document.split("\n")
+    after = len(old) - place.last - 1
+    if new[:place.first] != old[:place.first] or (after and new[-after:] != old[-after:]) or \
+            len(new) < place.first + after:
+        return None
+    return "\n".join(new[place.first:len(new) - after])
 
 
 def _confidence(agreement: float, past_success: float) -> float:

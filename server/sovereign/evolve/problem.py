@@ -22,6 +22,10 @@ CATEGORIES = {
 }
 """The findings the engine can address, by code."""
 
+FALLS_INTO_CALL = "return outside a call"
+"""The one category where the repair is to stop before the code after the block: the block
+ran on into a subroutine's RET. There a HALT is the fix, and not reaching on is the point."""
+
 MAX_SECTION = 40
 """A labelled section longer than this is too much to rewrite; its basic block is taken."""
 

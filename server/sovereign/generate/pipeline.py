@@ -1,7 +1,11 @@
-"""LLMGEN's pipeline, shared by the editor and `sovereign run`: choose a model, ask it, take
-the code out of its answer, validate it, and ask again with the problems when it is not valid.
-Nothing is offered that has not passed validation. Answers are kept, so asking again is
-instant, and they also answer the editor's sandbox at LLMGEN lines.
+"""LLMGEN's pipeline, shared by the editor and `sovereign run`: choose a model, ask it, judge
+its answer through the candidate pipeline, and ask again, with the refused answer and why,
+when it fails. Nothing is offered that has not passed. Answers are kept, so asking again is
+instant.
+
+In the editor an answer is judged in the document it lands in (candidates/judge.py); while a
+program runs, on the machine's state at the LLMGEN instruction (`RunState`), so that code that
+reads `n` is run with the real `n`.
 """
 
 from __future__ import annotations
@@ -10,22 +14,39 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from ..candidates.extract import extract_code
+from ..candidates.judge import Judge, Verdict, judge_snippet
+from ..candidates.pipeline import Candidate, judged
+from ..candidates.shape import BLOCK
+from ..lang.assembler import Value
 from ..llm.api import ChatRequest, Completion, GenerateRequest, Message, Options
 from ..llm.errors import LLMError
 from ..llm.models import CODE, FIM, Model, ModelManager
 from ..llm.ollama import OllamaClient
 from ..llm.transport import HttpClient
 from ..vm.config import VMConfig
-from .extract import extract_code
 from .prompt import Place, chat_messages, fill_in_the_middle
-from .validate import Verdict, validate
 
 SUGGESTED_MODEL = "qwen2.5-coder:7b"
 
 
 @dataclass(frozen=True)
+class RunState:
+    """The machine's memory and stack at an LLMGEN instruction of a running program."""
+
+    memory: dict[str, Value]
+    stack: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
 class Generation:
+    """Code that passed. `document` is the whole document it makes (empty for a running
+    program); `code` is the code the answer held: the lines inserted after the request when
+    `shape` is a block, else a whole program or a diff, whose change is `document`."""
+
     code: str
+    document: str
+    shape: str
     model: str
     attempts: int
     verdict: Verdict
@@ -59,8 +80,10 @@ class Generator:
                     None)
 
     async def generate(self, request: str, place: Place,
-                       on_text: Callable[[str], None] | None = None) -> Outcome:
-        """Valid code for `request` at `place`, or why there is none."""
+                       on_text: Callable[[str], None] | None = None,
+                       state: RunState | None = None) -> Outcome:
+        """Valid code for `request` at `place` (or, with `state`, for a running program), or
+        why there is none."""
         if not self.manager.models:
             await self.manager.refresh()
         chain = self.manager.choose({CODE}, "generate", explicit=self.model)
@@ -70,38 +93,49 @@ class Generator:
             return Refused("no installed model writes code: run `ollama pull "
                            f"{SUGGESTED_MODEL}` (or check `sovereign doctor`)", available=False)
         key = (chain[0].name, *_place_key(request, place))
-        if key in self.cache:
+        if state is None and key in self.cache:
             return self.cache[key]
-        problems: list[str] = []
+        judge = Judge(place.landing, self.config) if state is None else None
+        refused: list[Candidate] = []
         for attempt in range(1, self.attempts + 1):
-            feedback = problems[-1] if problems else ""
+            ask = partial(self._ask, request=request, place=place, refused=refused,
+                          attempt=attempt, on_text=on_text)
             try:
-                ask = partial(self._ask, request=request, place=place, feedback=feedback,
-                              attempt=attempt, on_text=on_text)
                 answer, model, _ = await self.manager.first_that_works(chain, "generate", ask)
             except LLMError as error:
-                return Refused(str(error), tuple(problems), available=False)
-            code = extract_code(answer.text)
-            verdict = validate(code, place.document, place.after_line, self.config)
-            if verdict.ok:
-                generation = Generation(code, model.name, attempt, verdict)
-                self.cache[key] = generation
+                return Refused(str(error), tuple(c.why for c in refused), available=False)
+            candidate = self._judged(answer.text, model.name, place, judge, state)
+            if candidate.ok:
+                generation = Generation(candidate.code, candidate.document,
+                                        candidate.shape, model.name, attempt, candidate.verdict)
+                if state is None:
+                    self.cache[key] = generation
                 return generation
-            problems.append(verdict.summary)
-        return Refused(f"no valid code after {self.attempts} attempts (last: {problems[-1]})",
-                       tuple(problems))
+            refused.append(candidate)
+        return Refused(f"no valid code after {self.attempts} attempts (last: "
+                       f"{refused[-1].verdict.reason})", tuple(c.why for c in refused))
+
+    def _judged(self, answer: str, model: str, place: Place, judge: Judge | None,
+                state: RunState | None) -> Candidate:
+        if judge is not None:
+            return judged(answer, model, place.landing, judge)
+        assert state is not None
+        extracted = extract_code(answer)
+        verdict = judge_snippet(extracted.code, self.config, state.memory, state.stack) \
+            if extracted.code else Verdict(False, extracted.problem)
+        return Candidate(model, answer, extracted.code, BLOCK, "", verdict)
 
     async def _ask(self, client: HttpClient, model: Model, *, request: str, place: Place,
-                   feedback: str, attempt: int,
+                   refused: list[Candidate], attempt: int,
                    on_text: Callable[[str], None] | None) -> Completion:
         options = Options(num_predict=400, temperature=model.family.temperature, seed=attempt)
         on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
-        if FIM in model.capabilities and isinstance(client, OllamaClient) and not feedback:
+        if FIM in model.capabilities and isinstance(client, OllamaClient) and not refused:
             prompt, suffix = fill_in_the_middle(request, place)
             return await client.generate(
                 GenerateRequest(model.name, prompt, suffix=suffix, options=options), on_chunk)
         messages = [Message(role, content)
-                    for role, content in chat_messages(request, place, feedback)]
+                    for role, content in chat_messages(request, place, refused)]
         return await client.chat(ChatRequest(model.name, messages, options=options), on_chunk)
 
 

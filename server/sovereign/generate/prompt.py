@@ -1,23 +1,28 @@
-"""What the model is told: a compact reference of Sovereign assembly (from the opcode table),
-worked examples, the code around the place the answer goes, and the request.
+"""What the model is told: the rules of the language and a compact reference (from the opcode
+table), worked examples, the whole program with the place the code goes marked, and the
+request; after a refused answer, that answer as the model's own turn and why it was refused.
 
-A model that fills in the middle gets the code before and after the cursor as prompt and
-suffix; any other is asked in a chat. A retry adds what was wrong with the last answer.
+A model that fills in the middle gets the code before and after the place as prompt and
+suffix; any other is asked in a chat.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..lang.reference import compact_reference
+from ..candidates.pipeline import Candidate, feedback
+from ..candidates.shape import Place as Landing
+from ..lang.reference import compact_reference, syntax_rules
 from ..lang.symbols import LABEL, MEMORY, index_symbols
 
-CONTEXT_LINES = 30
+CONTEXT_LINES = 150
+"""Lines of the program shown on each side of the place (all of a program this size)."""
+MARKER = "; >>> your code goes here"
 
-SYSTEM = f"""You write Sovereign assembly, a small stack-machine language.
-One statement per line: [label:] [OPCODE [operand]] [; comment].
-Integers are written #42, #-7, #0x2A; strings "text"; labels are identifiers.
-Values are 64-bit integers and strings. Answer with code only, in one ```sovereign block.
+SYSTEM = f"""You write Sovereign assembly.
+{syntax_rules()}
+Answer with code only, in one ```sovereign block.
 
 Opcodes (stack effects as ( before -- after ), top of stack last):
 {compact_reference()}"""
@@ -41,6 +46,11 @@ class Place:
     document: str
     after_line: int
 
+    @property
+    def landing(self) -> Landing:
+        """The place as the candidate pipeline sees it: an insertion after `after_line`."""
+        return Landing(self.document, self.after_line + 1, self.after_line)
+
     def before(self) -> str:
         lines = self.document.split("\n")[:self.after_line + 1]
         return "\n".join(lines[-CONTEXT_LINES:])
@@ -55,26 +65,28 @@ class Place:
         return index.names(LABEL), index.names(MEMORY)
 
 
-def chat_messages(request: str, place: Place, feedback: str = "") -> list[tuple[str, str]]:
+def chat_messages(request: str, place: Place,
+                  refused: Sequence[Candidate] = ()) -> list[tuple[str, str]]:
     """(role, content) pairs for a chat model."""
     labels, names = place.names()
     messages = [("system", SYSTEM)]
     for asked, answer in EXAMPLES:
         messages += [("user", asked), ("assistant", f"```sovereign\n{answer}\n```")]
-    context = [
-        f"Labels already used: {', '.join(labels) or 'none'}.",
-        f"Memory names already used: {', '.join(names) or 'none'}.",
-        "Your code goes between these lines:",
-        f"```sovereign\n{place.before()}\n<YOUR CODE>\n{place.after()}\n```",
-        f"Write code that will {request}.",
-    ]
-    if feedback:
-        context.append(f"Your last answer was wrong: {feedback}. Correct it.")
+    context = [f"Labels already used: {', '.join(labels) or 'none'}.",
+               f"Memory names already used: {', '.join(names) or 'none'}."]
+    if place.document.strip():
+        context += [f"The program, with the line `{MARKER}` where your code goes:",
+                    f"```sovereign\n{place.before()}\n{MARKER}\n{place.after()}\n```",
+                    "Answer with the new code only (not the whole program)."]
+    else:
+        context.append("The program is empty: your code is the whole program.")
+    context.append(f"Write code that will {request}.")
     messages.append(("user", "\n".join(context)))
+    for candidate in refused:
+        messages += feedback(candidate)
     return messages
 
 
-def fill_in_the_middle(request: str, place: Place, feedback: str = "") -> tuple[str, str]:
+def fill_in_the_middle(request: str, place: Place) -> tuple[str, str]:
     """(prompt, suffix) for a model that completes between them."""
-    note = f"; {request}" + (f" (not like before: {feedback})" if feedback else "")
-    return f"{place.before()}\n{note}\n", f"\n{place.after()}"
+    return f"{place.before()}\n; {request}\n", f"\n{place.after()}"

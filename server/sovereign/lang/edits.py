@@ -27,8 +27,8 @@ class LineEdit:
 
 def line_edits(old: Sequence[str], new: Sequence[str]) -> list[LineEdit]:
     """The edits that turn `old` into `new`, in document order, with comments kept."""
-    matcher = difflib.SequenceMatcher(None, [_code(t) for t in old], [_code(t) for t in new],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [line_key(t) for t in old],
+                                      [line_key(t) for t in new], autojunk=False)
     edits = []
     for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         if tag == "equal":
@@ -85,14 +85,37 @@ def _merged(edits: list[LineEdit]) -> list[LineEdit]:
     return merged
 
 
-def _code(text: str) -> str:
-    """What decides whether a line changed: its code without comment and blanks, or, for a
-    line without code, its whole text (a comment line is not the same as a blank one)."""
+def code_of(text: str) -> str:
+    """A line's code without its comment, blanks normalised ("" for a comment or blank
+    line)."""
     line = lex_line(0, text)
     code = text[:line.comment_col] if line.comment_col >= 0 else text
-    return " ".join(code.split()) or text.strip()
+    return " ".join(code.split())
+
+
+def line_key(text: str) -> str:
+    """What decides whether a line changed: its code, or, for a line without code, its whole
+    text (a comment line is not the same as a blank one)."""
+    return code_of(text) or text.strip()
 
 
 def _comment(text: str) -> str:
     line = lex_line(0, text)
     return text[line.comment_col:].rstrip() if line.comment_col >= 0 else ""
+
+
+def map_lines(old: Sequence[str], new: Sequence[str], lines: Sequence[int]) -> list[int]:
+    """Where each line of `old` in `lines` stands in `new`: the same line where it is
+    unchanged, else the start of what replaced it (for a line past the end, the end of
+    `new`)."""
+    matcher = difflib.SequenceMatcher(None, [line_key(t) for t in old],
+                                      [line_key(t) for t in new], autojunk=False)
+    opcodes = matcher.get_opcodes()
+
+    def mapped(line: int) -> int:
+        for tag, i1, i2, j1, _ in opcodes:
+            if i1 <= line < i2:
+                return j1 + (line - i1) if tag == "equal" else j1
+        return len(new)
+
+    return [mapped(line) for line in lines]

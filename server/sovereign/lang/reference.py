@@ -42,6 +42,19 @@ def opcode_reference() -> str:
     return "\n\n".join([BEGIN, *sections, END])
 
 
+def syntax_rules() -> str:
+    """The rules of writing Sovereign, for an LLM prompt: the mistakes models make most."""
+    return "\n".join([
+        "Sovereign assembly is a small stack-machine language.",
+        "One statement per line: [label:] [OPCODE [operand]] [; comment].",
+        "Integers are written #42, #-7, #0x2A (the # is required: PUSH #10, not PUSH 10).",
+        'Strings are written in double quotes: PUSH "text".',
+        "Labels and memory names are identifiers; PRINT, ADD and the like take no operand: "
+        "LOAD x then PRINT, not PRINT x.",
+        "Values are 64-bit integers and strings; the top of the stack is on the right.",
+    ])
+
+
 def compact_reference() -> str:
     """One line per opcode, for an LLM prompt: name, operand, stack effect, what it does."""
     lines = []

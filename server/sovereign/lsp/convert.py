@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from lsprotocol import types as T
 
+from ..lang.edits import LineEdit
 from ..lang.findings import Finding, Severity, Span, Tag
 
 SOURCE = "sovereign"
@@ -63,6 +64,24 @@ class Converter:
         """The whole of a line, without its line break."""
         text = self.texts[line] if line < len(self.texts) else ""
         return self.lsp_range(Span(line, 0, len(text)))
+
+    def text_edit(self, change: LineEdit) -> T.TextEdit:
+        """A change of whole lines as an LSP edit: an insertion before line `first`, a
+        deletion that takes the line breaks with it, or a replacement of the lines' text."""
+        start = self.lsp_position(change.first, 0)
+        if change.last < change.first:
+            text, end = "".join(line + "\n" for line in change.lines), start
+        elif not change.lines:
+            text, end = "", self.lsp_position(change.last + 1, 0)
+        else:
+            text = "\n".join(change.lines)
+            end = self.lsp_position(change.last, len(self.texts[change.last]))
+        return T.TextEdit(range=T.Range(start=start, end=end), new_text=text)
+
+    def annotated_edit(self, change: LineEdit, annotation: str) -> T.AnnotatedTextEdit:
+        edit = self.text_edit(change)
+        return T.AnnotatedTextEdit(range=edit.range, new_text=edit.new_text,
+                                   annotation_id=annotation)
 
     def location(self, span: Span) -> T.Location:
         return T.Location(uri=self.uri, range=self.lsp_range(span))

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcContentModified
 
+from ..candidates.judge import printed
 from ..evolve.problem import CATEGORIES, Problem, diagnose
-from ..generate.validate import printed
 from ..lang.edits import line_edits
 from .documents import Snapshot
 from .llm_state import with_progress
@@ -136,7 +136,7 @@ def refusal_message(outcome: NoRepair) -> str:
     """What the user reads when no repair is offered: why, and each candidate's failure."""
     if not outcome.available:
         return f"Evolve needs an LLM, and none could be asked: {outcome.reason}"
-    rejected = [f"{c.source}: {c.reason}" for c in outcome.candidates if not c.ok]
+    rejected = [c.why for c in outcome.candidates if not c.ok]
     return "No repair passed validation" + (": " + "; ".join(rejected) if rejected else
                                             f": {outcome.reason}")
 
@@ -151,28 +151,18 @@ def repair_proof(problem: Problem, repair: Repair) -> dict[str, Any]:
         "confidence": repair.confidence,
         "before": before,
         "after": f"runs without error and {printed(repair.output)}",
-        "rejected": [f"{c.source}: {c.reason}" for c in repair.candidates if not c.ok],
+        "rejected": [c.why for c in repair.candidates if not c.ok],
     }
 
 
 def _edit(snapshot: Snapshot, repair: Repair, proof: dict[str, Any] | None) -> T.WorkspaceEdit:
     """The repair as a versioned edit of only the lines it changes, comments kept; under a
     change annotation that needs confirmation when `proof` is given."""
-    texts = snapshot.assembly.texts
+    changes = line_edits(snapshot.assembly.texts, repair.document.split("\n"))
     convert = snapshot.convert
-    edits: list[T.TextEdit | T.AnnotatedTextEdit] = []
-    for change in line_edits(texts, repair.document.split("\n")):
-        start = convert.lsp_position(change.first, 0)
-        if change.last < change.first:  # an insertion before line `first`
-            text, end = "".join(line + "\n" for line in change.lines), start
-        else:
-            text = "\n".join(change.lines)
-            end = convert.lsp_position(change.last, len(texts[change.last]))
-            if not change.lines:  # a deletion takes the line break with it
-                end = convert.lsp_position(change.last + 1, 0)
-        rng = T.Range(start=start, end=end)
-        edits.append(T.AnnotatedTextEdit(range=rng, new_text=text, annotation_id=ANNOTATION)
-                     if proof else T.TextEdit(range=rng, new_text=text))
+    edits: list[T.TextEdit | T.AnnotatedTextEdit] = [
+        convert.annotated_edit(change, ANNOTATION) if proof else convert.text_edit(change)
+        for change in changes]
     document = T.OptionalVersionedTextDocumentIdentifier(uri=snapshot.uri,
                                                          version=snapshot.version)
     annotations = None if proof is None else {ANNOTATION: T.ChangeAnnotation(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as T
 
 from ..generate.triggers import request_on
+from ..lang.edits import LineEdit, line_edits
 from .documents import Snapshot
 from .server import SERVER, SovereignServer
 
@@ -48,9 +49,12 @@ async def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
 
 def _generated_item(snapshot: Snapshot, line: int, ready: Generation,
                     snippets: bool) -> T.CompletionItem:
+    """The item that puts a generation in place: the code after the request line, and, for an
+    answer that also changed other lines, those lines as additional edits."""
     text = snapshot.assembly.texts[line]
     request = request_on(text) or ""
-    new_text = f"{text}\n{ready.code}"
+    inserted, others = _changes(snapshot, line, ready)
+    new_text = "\n".join([text, *inserted])
     if snippets:  # as a snippet, \ $ and } would be syntax: escape them, in the line too
         new_text = new_text.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}")
     return T.CompletionItem(
@@ -63,7 +67,16 @@ def _generated_item(snapshot: Snapshot, line: int, ready: Generation,
         insert_text_format=T.InsertTextFormat.Snippet if snippets
         else T.InsertTextFormat.PlainText,
         text_edit=T.TextEdit(range=snapshot.convert.line_range(line), new_text=new_text),
+        additional_text_edits=[snapshot.convert.text_edit(c) for c in others] or None,
     )
+
+
+def _changes(snapshot: Snapshot, line: int,
+             ready: Generation) -> tuple[tuple[str, ...], list[LineEdit]]:
+    """The lines a generation inserts right after the request line, and its other changes."""
+    changes = line_edits(snapshot.assembly.texts, ready.document.split("\n"))
+    after = next((c for c in changes if c.first == line + 1 and c.last == line), None)
+    return (after.lines if after else ()), [c for c in changes if c is not after]
 
 
 async def _wait_for(task: asyncio.Task[Outcome] | None) -> Outcome | None:
@@ -101,8 +114,11 @@ async def inline_completion(ls: SovereignServer,
 
     if not isinstance(outcome, Generation):
         return None
+    inserted, others = _changes(snapshot, line, outcome)
+    if others:
+        return None  # ghost text shows an insertion only; completion offers the rest
     return T.InlineCompletionList(items=[T.InlineCompletionItem(
-        insert_text=f"{text}\n{outcome.code}", range=snapshot.convert.line_range(line))])
+        insert_text="\n".join([text, *inserted]), range=snapshot.convert.line_range(line))])
 
 
 async def _looks_finished(ls: SovereignServer, snapshot: Snapshot, col: int, text: str) -> bool:
@@ -144,9 +160,11 @@ async def generate_here(ls: SovereignServer, uri: str, line: int) -> dict[str, A
     outcome = await task
     if not isinstance(outcome, Generation):
         return {"ok": False, "reason": outcome.reason}
-    text = snapshot.assembly.texts[line]
-    edit = T.WorkspaceEdit(changes={uri: [T.TextEdit(range=snapshot.convert.line_range(line),
-                                                      new_text=f"{text}\n{outcome.code}")]})
+    changes = line_edits(snapshot.assembly.texts, outcome.document.split("\n"))
+    edit = T.WorkspaceEdit(document_changes=[T.TextDocumentEdit(
+        text_document=T.OptionalVersionedTextDocumentIdentifier(uri=uri,
+                                                                version=snapshot.version),
+        edits=[snapshot.convert.text_edit(c) for c in changes])])
     applied = await ls.workspace_apply_edit_async(T.ApplyWorkspaceEditParams(
         edit=edit, label="Sovereign: generate code"))
     return {"ok": applied.applied, "code": outcome.code, "model": outcome.model,
