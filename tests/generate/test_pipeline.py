@@ -3,6 +3,8 @@ feedback, refusal, the cache."""
 
 from __future__ import annotations
 
+import pytest
+
 from sovereign.candidates.judge import Judge
 from sovereign.candidates.pipeline import judged
 from sovereign.generate.pipeline import Generation, Generator, Refused
@@ -99,3 +101,18 @@ async def test_no_model_or_no_server_is_a_clear_refusal(ollama: FakeOllama) -> N
     outcome = await generator(dead_url()).generate("print n", PLACE)
     assert isinstance(outcome, Refused) and "start it with `ollama serve`" in outcome.reason
     assert not outcome.available
+
+
+@pytest.mark.parametrize(("answer", "reason"), [
+    ("", "the answer holds no code"),
+    ("I am sorry, I can only help with Python.", "holds no code (only prose)"),
+    ("```python\nprint(n * 2)\n```", "the answer is python code, not Sovereign assembly"),
+    ("PUSH #1\n" * 20_000, "the answer is too long"),
+    ("<|im_start|>assistant<|im_end|>", "holds no code"),
+])
+async def test_an_unusable_answer_is_refused_with_its_reason(ollama: FakeOllama, answer: str,
+                                                              reason: str) -> None:
+    ollama.script("llama3.2:3b", capabilities=["completion"], chunks=[answer])
+    outcome = await generator(ollama.url).generate("print n", PLACE)
+    assert isinstance(outcome, Refused)
+    assert all(reason in problem for problem in outcome.problems)
