@@ -11,7 +11,7 @@ from sovereign.llm.errors import LLMError, ModelNotFound, Unreachable
 from sovereign.llm.models import CODE, FAST, FIM, LONG_CONTEXT, ModelManager, family_of
 from sovereign.llm.ollama import OllamaClient
 from sovereign.llm.pool import Hosts
-from sovereign.llm.transport import HttpClient, Retries
+from sovereign.llm.transport import LLMClient, Retries
 
 from .fake_ollama import FakeOllama
 
@@ -40,7 +40,7 @@ async def test_a_dead_host_is_skipped_then_tried_again_after_the_cooldown(
     hosts = Hosts([dead, OllamaClient(ollama.url, retries=ONCE)], threshold=2, cooldown=30,
                   clock=clock)
 
-    async def ask(client: HttpClient) -> str:
+    async def ask(client: LLMClient) -> str:
         return (await client.generate(GenerateRequest("coder", "x"))).text
 
     assert await hosts.call(ask) == "NOP"
@@ -57,7 +57,7 @@ async def test_a_missing_model_is_looked_for_on_the_next_host(ollama: FakeOllama
     other.script("rare", chunks=["HALT"])
     hosts = Hosts([OllamaClient(ollama.url, retries=ONCE), OllamaClient(other.url, retries=ONCE)])
 
-    async def ask(client: HttpClient) -> str:
+    async def ask(client: LLMClient) -> str:
         return (await client.generate(GenerateRequest("rare", "x"))).text
 
     assert await hosts.call(ask) == "HALT"
@@ -123,13 +123,19 @@ async def test_the_fallback_chain_reports_every_attempt(ollama: FakeOllama) -> N
     models = await manager(ollama)
     ollama.script("qwen2.5-coder:7b", fault="500", capabilities=["completion", "insert"])
     chain = models.choose({CODE, FIM}, "generate")
-    completion, used, attempts = await models.first_that_works(
+    completion, used = await models.first_that_works(
         chain, "generate",
         lambda client, model: client.generate(GenerateRequest(model.name, "x")))
     assert (used.name, completion.text) == ("qwen2.5-coder:1.5b", "PUSH #1\nPRINT")
-    assert [a.model for a in attempts] == ["qwen2.5-coder:7b", "qwen2.5-coder:1.5b"]
-    assert "500" in attempts[0].error and attempts[1].error == ""
     assert models.record("qwen2.5-coder:7b", "generate").failures == 1
+    assert models.record("qwen2.5-coder:1.5b", "generate").successes == 1
+    ollama.script("qwen2.5-coder:1.5b", fault="500", capabilities=["completion", "insert"])
+    with pytest.raises(LLMError) as failed:
+        await models.first_that_works(
+            chain, "generate",
+            lambda client, model: client.generate(GenerateRequest(model.name, "x")))
+    assert str(failed.value).startswith("qwen2.5-coder:7b: the LLM server at ")
+    assert "; qwen2.5-coder:1.5b: the LLM server at " in str(failed.value)
     with pytest.raises(LLMError, match="no suitable model"):
         await models.first_that_works([], "generate", lambda c, m: c.version())
     await models.hosts.close()

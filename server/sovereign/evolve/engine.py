@@ -25,7 +25,7 @@ from ..lang.reference import compact_reference, syntax_rules
 from ..llm.api import ChatRequest, Completion, Message, Options
 from ..llm.errors import LLMError
 from ..llm.models import CODE, Model, ModelManager
-from ..llm.transport import HttpClient
+from ..llm.transport import LLMClient
 from ..vm.config import VMConfig
 from .memory import Fix, Normalised, PatternMemory, normalise
 from .problem import FALLS_INTO_CALL, Problem
@@ -167,12 +167,12 @@ class Evolver:
                           seed=round_ + 1, temperature=TEMPERATURES[round_ % len(TEMPERATURES)])
         on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
 
-        async def ask(client: HttpClient, model: Model) -> Completion:
+        async def ask(client: LLMClient, model: Model) -> Completion:
             return await client.chat(ChatRequest(model.name, messages, options=options),
                                      on_chunk)
 
         try:  # the chain records answering; `evolve` records passing validation
-            completion, model, _ = await self.manager.first_that_works(
+            completion, model = await self.manager.first_that_works(
                 chain, f"answer:{problem.category}", ask)
         except LLMError as error:
             return error

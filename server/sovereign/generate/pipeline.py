@@ -22,8 +22,7 @@ from ..lang.assembler import Value
 from ..llm.api import ChatRequest, Completion, GenerateRequest, Message, Options
 from ..llm.errors import LLMError
 from ..llm.models import CODE, FIM, Model, ModelManager
-from ..llm.ollama import OllamaClient
-from ..llm.transport import HttpClient
+from ..llm.transport import LLMClient
 from ..vm.config import VMConfig
 from .prompt import Place, chat_messages, fill_in_the_middle
 
@@ -101,7 +100,7 @@ class Generator:
             ask = partial(self._ask, request=request, place=place, refused=refused,
                           attempt=attempt, on_text=on_text)
             try:
-                answer, model, _ = await self.manager.first_that_works(chain, "generate", ask)
+                answer, model = await self.manager.first_that_works(chain, "generate", ask)
             except LLMError as error:
                 return Refused(str(error), tuple(c.why for c in refused), available=False)
             candidate = self._judged(answer.text, model.name, place, judge, state)
@@ -125,12 +124,12 @@ class Generator:
             if extracted.code else Verdict(False, extracted.problem)
         return Candidate(model, answer, extracted.code, BLOCK, "", verdict)
 
-    async def _ask(self, client: HttpClient, model: Model, *, request: str, place: Place,
+    async def _ask(self, client: LLMClient, model: Model, *, request: str, place: Place,
                    refused: list[Candidate], attempt: int,
                    on_text: Callable[[str], None] | None) -> Completion:
         options = Options(num_predict=400, temperature=model.family.temperature, seed=attempt)
         on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
-        if FIM in model.capabilities and isinstance(client, OllamaClient) and not refused:
+        if FIM in model.capabilities and client.supports_suffix and not refused:
             prompt, suffix = fill_in_the_middle(request, place)
             return await client.generate(
                 GenerateRequest(model.name, prompt, suffix=suffix, options=options), on_chunk)

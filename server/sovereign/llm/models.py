@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .errors import LLMError
-from .ollama import OllamaClient
 from .pool import Hosts
-from .transport import HttpClient
+from .transport import LLMClient
 
 T = TypeVar("T")
 
@@ -37,20 +36,18 @@ class Family:
     prefix: str
     capabilities: frozenset[str]
     temperature: float = 0.2
-    fim: bool = False
-    """Whether it completes between a prefix and a suffix (Ollama's `suffix`)."""
 
 
 FAMILIES = (
-    Family("qwen2.5-coder", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2, fim=True),
-    Family("qwen3-coder", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2, fim=True),
-    Family("deepseek-coder-v2", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2, fim=True),
-    Family("deepseek-coder", frozenset({CODE, FIM, INSTRUCT}), 0.2, fim=True),
-    Family("codellama", frozenset({CODE, FIM, INSTRUCT}), 0.2, fim=True),
-    Family("starcoder2", frozenset({CODE, FIM}), 0.2, fim=True),
-    Family("codegemma", frozenset({CODE, FIM, INSTRUCT}), 0.2, fim=True),
-    Family("granite-code", frozenset({CODE, FIM, INSTRUCT}), 0.2, fim=True),
-    Family("codestral", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2, fim=True),
+    Family("qwen2.5-coder", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2),
+    Family("qwen3-coder", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2),
+    Family("deepseek-coder-v2", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2),
+    Family("deepseek-coder", frozenset({CODE, FIM, INSTRUCT}), 0.2),
+    Family("codellama", frozenset({CODE, FIM, INSTRUCT}), 0.2),
+    Family("starcoder2", frozenset({CODE, FIM}), 0.2),
+    Family("codegemma", frozenset({CODE, FIM, INSTRUCT}), 0.2),
+    Family("granite-code", frozenset({CODE, FIM, INSTRUCT}), 0.2),
+    Family("codestral", frozenset({CODE, FIM, INSTRUCT, LONG_CONTEXT}), 0.2),
     Family("deepseek-r1", frozenset({CODE, INSTRUCT, REASONING, LONG_CONTEXT}), 0.6),
     Family("qwq", frozenset({CODE, INSTRUCT, REASONING, LONG_CONTEXT}), 0.6),
     Family("qwen3", frozenset({CODE, INSTRUCT, REASONING, LONG_CONTEXT}), 0.6),
@@ -98,14 +95,6 @@ class Record:
 
 
 @dataclass
-class Attempt:
-    """What happened to one model of a fallback chain."""
-
-    model: str
-    error: str = ""
-
-
-@dataclass
 class ModelManager:
     hosts: Hosts
     models: list[Model] = field(default_factory=list)
@@ -129,23 +118,19 @@ class ModelManager:
         self.models = found
         return found
 
-    async def _describe(self, client: HttpClient, name: str, parameter_size: str) -> Model:
+    async def _describe(self, client: LLMClient, name: str, parameter_size: str) -> Model:
         family = family_of(name)
         capabilities = set(family.capabilities)
         context = None
-        if isinstance(client, OllamaClient):
-            try:
-                info = await client.show(name)
-            except LLMError:
-                info = None
-            if info is not None:
-                context = info.context_length
-                if info.capabilities:  # what the server says beats what the family suggests
-                    capabilities.discard(FIM)
-                    if "insert" in info.capabilities:
-                        capabilities.add(FIM)
-                if context and context >= 32_768:
-                    capabilities.add(LONG_CONTEXT)
+        info = await client.model_info(name)
+        if info is not None:
+            context = info.context_length
+            if info.capabilities:  # what the server says beats what the family suggests
+                capabilities.discard(FIM)
+                if "insert" in info.capabilities:
+                    capabilities.add(FIM)
+            if context and context >= 32_768:
+                capabilities.add(LONG_CONTEXT)
         size = _billions(parameter_size) or _billions(name)
         if size is not None and size <= 4:
             capabilities.add(FAST)
@@ -180,10 +165,11 @@ class ModelManager:
             entry.failures += 1
 
     async def first_that_works(self, chain: list[Model], task: str,
-                               action: Callable[[HttpClient, Model], Awaitable[T]],
-                               ) -> tuple[T, Model, list[Attempt]]:
-        """Try the chain in order until one model answers; report every attempt."""
-        attempts: list[Attempt] = []
+                               action: Callable[[LLMClient, Model], Awaitable[T]],
+                               ) -> tuple[T, Model]:
+        """Try the chain in order until one model answers; when none does, the error says
+        what each one failed with."""
+        failures: list[str] = []
         clients = {c.url: c for c in self.hosts.clients}
         for model in chain:
             started = time.monotonic()
@@ -191,13 +177,11 @@ class ModelManager:
                 result = await action(clients[model.host], model)
             except LLMError as error:
                 self.note(model.name, task, False, time.monotonic() - started)
-                attempts.append(Attempt(model.name, str(error)))
+                failures.append(f"{model.name}: {error}")
                 continue
             self.note(model.name, task, True, time.monotonic() - started)
-            attempts.append(Attempt(model.name))
-            return result, model, attempts
-        raise LLMError("; ".join(f"{a.model}: {a.error}" for a in attempts)
-                       or "no suitable model")
+            return result, model
+        raise LLMError("; ".join(failures) or "no suitable model")
 
 
 def _billions(text: str) -> float | None:

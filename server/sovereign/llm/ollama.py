@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .api import ChatRequest, Chunk, GenerateRequest, ModelInfo, ModelList, Version, to_json
-from .errors import BadResponse, LLMError, ModelNotFound, StreamFailed
-from .ndjson import json_lines
-from .transport import HttpClient, structure
+from .errors import LLMError, ModelNotFound, StreamFailed
+from .streams import json_lines
+from .transport import LLMClient, structure
 
 MIN_CONTEXT = 2048
 CHARACTERS_PER_TOKEN = 3
@@ -24,7 +24,7 @@ CHARACTERS_PER_TOKEN = 3
 
 
 @dataclass
-class OllamaClient(HttpClient):
+class OllamaClient(LLMClient):
     _contexts: dict[str, int | None] = field(default_factory=dict, init=False, repr=False)
 
     async def generate_stream(self, request: GenerateRequest) -> AsyncIterator[Chunk]:
@@ -32,14 +32,14 @@ class OllamaClient(HttpClient):
         text = (request.system or "") + request.prompt + (request.suffix or "")
         body = to_json(request)
         await self._size_context(body, request.model, len(text), request.options.num_ctx)
-        async for chunk in self._stream("/api/generate", body, request.model):
+        async for chunk in self._chunks("/api/generate", body, request.model):
             yield chunk
 
     async def chat_stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         body = to_json(request)
         characters = sum(len(m.content) for m in request.messages)
         await self._size_context(body, request.model, characters, request.options.num_ctx)
-        async for chunk in self._stream("/api/chat", body, request.model):
+        async for chunk in self._chunks("/api/chat", body, request.model):
             yield chunk
 
     async def _size_context(self, body: dict[str, Any], model: str, characters: int,
@@ -80,20 +80,24 @@ class OllamaClient(HttpClient):
     async def version(self) -> Version:
         return await self._json("GET", "/api/version", None, Version)
 
-    async def _stream(self, path: str, body: dict[str, Any], model: str) -> AsyncIterator[Chunk]:
-        response = await self._with_retries(lambda: self._open("POST", path, body, model))
-        done = False
+    @property
+    def supports_suffix(self) -> bool:
+        return True
+
+    async def model_info(self, model: str) -> ModelInfo | None:
         try:
-            async with aclosing(self._decoded(response, json_lines)) as lines:
-                async for data in lines:
-                    if isinstance(data, dict) and "error" in data:
-                        raise StreamFailed(str(data["error"]), self.url)
-                    chunk = structure(data, Chunk, self.url)
-                    yield chunk
-                    if chunk.done:
-                        done = True
-                        break
-        finally:
-            self._finish(response, done)
-        if not done:
-            raise BadResponse("the stream ended before its final (done) line", self.url)
+            return await self.show(model)
+        except LLMError:
+            return None
+
+    async def _chunks(self, path: str, body: dict[str, Any], model: str) -> AsyncIterator[Chunk]:
+        async with aclosing(self._stream(path, body, model, json_lines, _is_done,
+                                         "its final (done) line")) as lines:
+            async for data in lines:
+                if isinstance(data, dict) and "error" in data:
+                    raise StreamFailed(str(data["error"]), self.url)
+                yield structure(data, Chunk, self.url)
+
+
+def _is_done(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("done") is True

@@ -7,8 +7,7 @@ cancellation handling; only the wire format differs.
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,8 @@ import attrs
 
 from .api import ChatRequest, Chunk, GenerateRequest, Message, ModelEntry, ModelList, Version
 from .errors import BadResponse, StreamFailed
-from .transport import HttpClient
+from .streams import sse_events
+from .transport import LLMClient
 
 
 @attrs.define
@@ -33,7 +33,7 @@ class _Models:
 
 
 @dataclass
-class OpenAIClient(HttpClient):
+class OpenAIClient(LLMClient):
     """`url` is the server's base, without `/v1`. `api_key` is sent as a bearer token."""
 
     api_key: str = ""
@@ -63,20 +63,11 @@ class OpenAIClient(HttpClient):
         elif isinstance(request.format, dict):
             body["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": "answer", "schema": request.format}}
-        response = await self._with_retries(
-            lambda: self._open("POST", "/v1/chat/completions", body, request.model))
-        done = False
-        try:
-            async with aclosing(self._decoded(response, _sse_events)) as events:
-                async for event in events:
-                    if event == "[DONE]":
-                        done = True
-                        break
+        async with aclosing(self._stream("/v1/chat/completions", body, request.model,
+                                         sse_events, _is_done, "[DONE]")) as events:
+            async for event in events:
+                if event != "[DONE]":
                     yield _chunk(event, request.model, self.url)
-        finally:
-            self._finish(response, done)
-        if not done:
-            raise BadResponse("the stream ended before [DONE]", self.url)
         yield Chunk(model=request.model, done=True, done_reason="stop")
 
     async def tags(self) -> ModelList:
@@ -89,18 +80,8 @@ class OpenAIClient(HttpClient):
 
 
 
-async def _sse_events(read: Callable[[], Awaitable[bytes]]) -> AsyncIterator[Any]:
-    """The `data:` payloads of a server-sent event stream, decoded ("[DONE]" as is)."""
-    buffer = b""
-    while chunk := await read():
-        buffer += chunk
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
-            line = line.strip()
-            if not line.startswith(b"data:"):
-                continue
-            payload = line[5:].strip()
-            yield "[DONE]" if payload == b"[DONE]" else json.loads(payload)
+def _is_done(event: Any) -> bool:
+    return bool(event == "[DONE]")
 
 
 def _chunk(event: Any, model: str, url: str) -> Chunk:

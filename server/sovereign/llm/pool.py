@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .errors import LLMError, LLMTimeout, ModelNotFound, ServerError, Unreachable
-from .transport import HttpClient
+from .transport import LLMClient
 
 T = TypeVar("T")
 
@@ -44,21 +44,21 @@ class Breaker:
 class Hosts:
     """The configured backends, first preferred."""
 
-    clients: list[HttpClient]
+    clients: list[LLMClient]
     threshold: int = 3
     cooldown: float = 30.0
     clock: Callable[[], float] = time.monotonic
     breakers: dict[str, Breaker] = field(default_factory=dict)
 
-    def breaker(self, client: HttpClient) -> Breaker:
+    def breaker(self, client: LLMClient) -> Breaker:
         return self.breakers.setdefault(client.url, Breaker(self.threshold, self.cooldown))
 
-    def available(self) -> list[HttpClient]:
+    def available(self) -> list[LLMClient]:
         """The hosts whose breaker is closed, in order of preference."""
         now = self.clock()
         return [c for c in self.clients if self.breaker(c).allows(now)]
 
-    async def call(self, action: Callable[[HttpClient], Awaitable[T]]) -> T:
+    async def call(self, action: Callable[[LLMClient], Awaitable[T]]) -> T:
         """Run `action` on the first host that can do it. A host failure moves on to the next
         host; a model missing on one host is looked for on the next; other errors are the
         caller's to see."""

@@ -8,7 +8,7 @@ from .hosts import ollama_url
 from .ollama import OllamaClient
 from .openai import OpenAIClient
 from .pool import Hosts
-from .transport import HttpClient, Timeouts
+from .transport import LLMClient, Timeouts
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class LLMSettings:
     timeouts: Timeouts = field(default_factory=Timeouts)
 
 
-def client_for(host: HostSetting, timeouts: Timeouts) -> HttpClient:
+def client_for(host: HostSetting, timeouts: Timeouts) -> LLMClient:
     if host.kind == "openai":
         return OpenAIClient(host.url.rstrip("/"), timeouts, api_key=host.api_key)
     if host.kind != "ollama":

@@ -22,8 +22,18 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from .api import CONVERTER, ChatRequest, Chunk, Completion, GenerateRequest, ModelList, Version
+from .api import (
+    CONVERTER,
+    ChatRequest,
+    Chunk,
+    Completion,
+    GenerateRequest,
+    ModelInfo,
+    ModelList,
+    Version,
+)
 from .errors import BadResponse, LLMError, LLMTimeout, ModelNotFound, ServerError, Unreachable
+from .streams import Read
 
 T = TypeVar("T")
 
@@ -63,8 +73,9 @@ class Health:
 
 
 @dataclass
-class HttpClient(ABC):
-    """The shared plumbing of a backend; subclasses speak one API over it."""
+class LLMClient(ABC):
+    """An LLM backend: what every API provides (streamed completions and chats, the model
+    list, a version probe) over the shared plumbing below; subclasses speak one API."""
 
     url: str
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -96,6 +107,17 @@ class HttpClient(ABC):
     @abstractmethod
     async def version(self) -> Version:
         """The server's version (also a cheap probe that it answers)."""
+
+    @property
+    def supports_suffix(self) -> bool:
+        """Whether a completion can take the code after the cursor (`suffix`), so that a
+        model that fills in the middle is asked that way."""
+        return False
+
+    async def model_info(self, model: str) -> ModelInfo | None:
+        """What the server says a model can do and how much context it takes, when its API
+        can say (None otherwise)."""
+        return None
 
     # Built on those.
 
@@ -135,8 +157,28 @@ class HttpClient(ABC):
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeouts.connect))
         return self._session
 
+    async def _stream(self, path: str, body: dict[str, Any], model: str,
+                      reader: Callable[[Read], AsyncIterator[Any]], is_last: Callable[[Any], bool],
+                      ending: str) -> AsyncGenerator[Any, None]:
+        """The decoded items of a streamed answer, the last one (`is_last`) included. The
+        connection is kept for reuse only after a whole answer; a stream that ends before its
+        last item is a BadResponse saying it ended before `ending`."""
+        response = await self._with_retries(lambda: self._open("POST", path, body, model))
+        done = False
+        try:
+            async with aclosing(self._decoded(response, reader)) as items:
+                async for item in items:
+                    yield item
+                    if is_last(item):
+                        done = True
+                        break
+        finally:
+            self._finish(response, done)
+        if not done:
+            raise BadResponse(f"the stream ended before {ending}", self.url)
+
     async def _decoded(self, response: aiohttp.ClientResponse,
-                       reader: Callable[[Callable[[], Awaitable[bytes]]], AsyncIterator[Any]],
+                       reader: Callable[[Read], AsyncIterator[Any]],
                        ) -> AsyncGenerator[Any, None]:
         """The items `reader` decodes from a streamed body, with the idle and total timeouts
         applied and every way the body can be broken turned into a BadResponse."""
