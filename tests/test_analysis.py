@@ -96,3 +96,20 @@ def test_a_subroutine_that_never_returns_makes_its_callers_rest_unreachable() ->
 def test_clean_examples_have_no_findings() -> None:
     for path in (ROOT / "examples").glob("*.sov"):
         assert analyse(program(path.read_text())).findings == (), path
+
+
+def test_transfer_is_the_meaning_of_one_instruction() -> None:
+    """A pure function: the state after, per successor, and the events the state raises."""
+    from sovereign.lang.analysis import Event, transfer
+    from sovereign.lang.assembler import Instruction
+
+    sub = Instruction("SUB", None, 4, 4, 7)
+    step = transfer(sub, 9, -1, (2, 2, ("str", "int")), False, None)
+    assert step.successors == ((10, (1, 1, ("int",))),)
+    assert step.events == (Event("S207", Severity.ERROR, "type mismatch: SUB needs integers, "
+                                 "but gets a string and an integer"),)
+    assert transfer(sub, 9, -1, (2, 2, ("str", "int")), False, None) == step
+    branch = transfer(Instruction("JZ", "done", 0, 0, 2), 3, 7, (1, 1, ("?",)), False, None)
+    assert [s for s, _ in branch.successors] == [7, 4]
+    inside = transfer(Instruction("ADD", None, 0, 0, 3), 0, -1, (0, 0, ()), True, None)
+    assert (inside.need, inside.events) == (2, ())  # a subroutine's caller provides them

@@ -13,6 +13,7 @@ from .lang.analysis import Analysis, analyse
 from .lang.assembler import Assembly, Program, assemble
 from .lang.expectations import expectations, first_mismatch
 from .lang.findings import Finding, Related, Severity, Span
+from .lang.opcodes import BRANCHES
 from .vm.config import VMConfig
 from .vm.errors import VMError
 from .vm.machine import LLMRequest
@@ -100,5 +101,5 @@ def runtime_finding(error: VMError, program: Program) -> Finding:
 def back_edge(program: Program, pc: int) -> int | None:
     """The backward jump of the innermost loop around instruction `pc`, if there is one."""
     loops = [(index - target, index) for index, target in enumerate(program.targets)
-             if program.code[index].op in ("JMP", "JZ", "JNZ") and 0 <= target <= pc <= index]
+             if program.code[index].op in BRANCHES and 0 <= target <= pc <= index]
     return min(loops)[1] if loops else None

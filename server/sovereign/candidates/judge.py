@@ -34,7 +34,7 @@ from ..lang.analysis import analyse
 from ..lang.assembler import Assembly, Instruction, Program, Value, assemble
 from ..lang.edits import map_lines
 from ..lang.expectations import expectations, first_mismatch
-from ..lang.opcodes import JUMPS, OPCODES
+from ..lang.opcodes import BRANCHES, JUMPS, OPCODES, falls_through
 from ..vm.config import VMConfig
 from ..vm.executable import Executable
 from ..vm.sandbox import RunResult, run_program
@@ -112,7 +112,7 @@ class Judge:
         self._original = run
         failed = run.failed if run is not None else None
         self._essential = {n for n, i in enumerate(program.code)
-                           if i.op in JUMPS or i.op in ("RET", "HALT")} | (
+                           if i.op in JUMPS or not falls_through(i.op)} | (
             {failed.error.pc} if failed is not None else set())
         """What a repair that only deletes may not delete: the failing instruction and the
         instructions that say where control goes."""
@@ -264,7 +264,7 @@ def _first_at(program: Program, line: int) -> int:
 def _labels_from(program: Program, index: int) -> set[int]:
     """The instructions at or after `index` that a jump (not only a CALL) can land on."""
     jumped = {t for i, t in zip(program.code, program.targets, strict=True)
-              if i.op in JUMPS and i.op != "CALL"}
+              if i.op in BRANCHES}
     return {t for t in jumped if t >= index}
 
 
@@ -280,7 +280,7 @@ def _reached(run: RunResult, program: Program, entry: int, after: int) -> bool:
 def _falls_through(program: Program, place: Place) -> bool:
     """Whether the block's last instruction can go on to the next line."""
     inside = [i for i in program.code if place.first <= i.line <= place.last]
-    return bool(inside) and inside[-1].op not in ("JMP", "RET", "HALT")
+    return bool(inside) and falls_through(inside[-1].op)
 
 
 def _output_before(run: RunResult | None, entry: int) -> str:

@@ -7,6 +7,12 @@ how it changes the depth when it returns. Summaries are iterated to a fixed poin
 works. The top few stack values also carry their type when it is certain, which is enough to
 catch `PUSH "a"` `PUSH #1` `SUB` before the program runs.
 
+`transfer` is the whole meaning of an instruction to the analysis: a pure function from the
+state before it to the states after it (one per successor) and the events it raises. A run
+keeps, for each instruction, the events of its last transfer: at the fixed point that is the
+transfer of its final state, so findings come out of the same pass that interprets, and a
+state seen halfway (before another path joined it) never makes one.
+
 The editor analyses the whole file on every keystroke, and a keystroke changes one subroutine
 at most. So each run of the main program or of a subroutine is kept, in coordinates relative
 to its entry, under a signature of everything the run reads (the code it can reach, and the
@@ -23,9 +29,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from .assembler import Program
+from .assembler import Instruction, Program
 from .findings import Finding, Severity, Span, Tag
-from .opcodes import JUMPS, OPCODES
+from .opcodes import JUMPS, OPCODES, successors
 
 INFINITY = math.inf
 _KNOWN_TYPES = 4
@@ -56,6 +62,88 @@ class Summary:
     returns: tuple[float, float] | None = None
 
 
+_State = tuple[float, float, tuple[str, ...]]
+
+
+class Event(NamedTuple):
+    """A finding an instruction raises in some state: its code, severity and message."""
+
+    code: str
+    severity: Severity
+    message: str
+
+
+class Step(NamedTuple):
+    """What one instruction does to a state: the state each successor receives (`after` is
+    the state after it, None when nothing runs next), the events it raises, the values it
+    needs from a subroutine's caller, and the depth change it returns with (RET)."""
+
+    successors: tuple[tuple[int, _State], ...]
+    after: _State | None
+    events: tuple[Event, ...]
+    need: int = 0
+    returns: tuple[float, float] | None = None
+
+
+def transfer(instruction: Instruction, index: int, target: int, state: _State, relative: bool,
+             callee: Summary | None) -> Step:
+    """The meaning of `instruction` at `index` to the analysis (`target`: the index its label
+    operand marks; `callee`: the summary of the subroutine a CALL enters; `relative`: depths
+    are relative to a subroutine's entry, whose caller provides what is missing)."""
+    low, high, types = state
+    op = instruction.op
+    events: list[Event] = []
+    if op == "CALL":
+        summary = callee or Summary()
+        need = _popped(op, instruction, relative, low, high, summary.need, events) \
+            if summary.need else 0
+        if not relative and summary.need:
+            low, high = max(low, summary.need), max(high, summary.need)
+        if summary.returns is None:
+            return Step((), None, tuple(events), need)
+        returned: _State = (low + summary.returns[0], high + summary.returns[1], ())
+        return Step(((index + 1, returned),), returned, tuple(events), need)
+    opcode = OPCODES[op]
+    need = _popped(op, instruction, relative, low, high, opcode.pops, events)
+    if not relative:
+        low, high = max(low, opcode.pops), max(high, opcode.pops)
+    literal = type(instruction.arg).__name__ if op == "PUSH" else ""
+    after_types, top, wanted = _type_effect(op, literal, types)
+    if wanted:
+        got = " and ".join(_TYPE_NAMES[t] for t in top)
+        events.append(Event("S207", Severity.ERROR, f"type mismatch: {op} needs {wanted}, but "
+                                                    f"gets {got}"))
+    change = opcode.pushes - opcode.pops
+    after = (low + change, high + change, after_types)
+    returns = None
+    if op == "RET":
+        if relative:
+            returns = (low, high)
+        else:
+            events.append(Event("S209", Severity.WARNING, "RET can be reached without an active "
+                                "CALL (is a HALT missing before this subroutine?)"))
+    following = successors(op, index, target)
+    return Step(tuple((s, after) for s in following), after if following else None,
+                tuple(events), need, returns)
+
+
+def _popped(op: str, instruction: Instruction, relative: bool, low: float, high: float,
+            count: int, events: list[Event]) -> int:
+    """Check that `count` values are there to pop. In a subroutine, what is missing comes
+    from the caller: the number needed is returned; in the main program it is an event."""
+    if relative:
+        return int(count - low) if low < count and low != -INFINITY else 0
+    what = op if op != "CALL" else f"CALL {instruction.arg}"
+    values = f"{count} value{'s' if count > 1 else ''}"
+    if high < count:
+        events.append(Event("S204", Severity.ERROR, f"stack underflow: {what} needs {values}, "
+                                                    f"the stack has {_count(high)} here"))
+    elif low < count:
+        events.append(Event("S205", Severity.WARNING, f"possible stack underflow: {what} needs "
+                            f"{values}, the stack may hold only {_count(low)} here"))
+    return 0
+
+
 class Analysis:
     """Findings, and the stack before (`stack`) and after (`stack_after`) each reachable
     instruction; an instruction after which nothing runs (HALT, RET) has no `stack_after`.
@@ -73,32 +161,20 @@ class Analysis:
 
     @cached_property
     def stack_after(self) -> dict[int, StackInfo]:
-        return _placed([(entry, relative, run.checked.after if run.checked else {})
-                        for entry, relative, run in self._runs])
-
-
-_State = tuple[float, float, tuple[str, ...]]
+        return _placed([(entry, relative, run.after) for entry, relative, run in self._runs])
 
 
 @dataclass
 class _Run:
-    """One abstract run of the main program or of a subroutine. Indices are relative to the
-    entry, so the run is valid wherever the same code stands."""
+    """One abstract run of the main program or of a subroutine, at its fixed point. Indices
+    are relative to the entry, so the run is valid wherever the same code stands."""
 
     states: dict[int, _State] = field(default_factory=dict)
+    after: dict[int, _State] = field(default_factory=dict)
+    events: dict[int, tuple[Event, ...]] = field(default_factory=dict)
     need: int = 0
     returns: tuple[float, float] | None = None
     falls_off: bool = False
-    checked: _Checked | None = None
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """What a run's final states show: the stack after each instruction and the findings, as
-    (code, severity, message, relative index)."""
-
-    after: dict[int, _State]
-    findings: list[tuple[str, Severity, str, int]]
 
 
 _runs: dict[tuple[object, ...], _Run] = {}
@@ -127,8 +203,6 @@ class _Analyser:
         self.calls = [n for n, i in enumerate(self.code) if i.op == "CALL"]
         self._regions: dict[int, tuple[int, int]] = {}
         self.findings: dict[tuple[str, int, int], Finding] = {}
-        self._found: list[tuple[str, Severity, str, int]] | None = None
-        """Where context findings go while a run's final states are checked; None otherwise."""
 
     def run(self) -> Analysis:
         entries = [(0, False)] + [(s, True) for s in self.subroutines]
@@ -144,9 +218,10 @@ class _Analyser:
             self.summaries = {s: Summary(v.need, (-INFINITY, INFINITY) if v.returns else None)
                               for s, v in self.summaries.items()}
             runs = [self._run(entry, relative) for entry, relative in entries]
-        for (entry, relative), run in zip(entries, runs, strict=True):
-            for code, severity, message, offset in self._checked(entry, relative, run).findings:
-                self._report(code, severity, message, self.code[entry + offset].span)
+        for (entry, _), run in zip(entries, runs, strict=True):
+            for offset, events in run.events.items():
+                for code, severity, message in events:
+                    self._report(code, severity, message, self.code[entry + offset].span)
         self._whole_program_findings(entries, runs)
         findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
         placed = [(entry, relative, run) for (entry, relative), run in zip(entries, runs,
@@ -191,19 +266,10 @@ class _Analyser:
         work = [entry]
         while work:
             index = work.pop()
-            op = code[index].op
-            if op == "RET" or op == "HALT":
-                continue
-            if op == "JMP" or op == "JZ" or op == "JNZ":
-                target = targets[index]
-                if target < size and target not in seen:
-                    seen.add(target)
-                    work.append(target)
-                if op == "JMP":
-                    continue
-            if index + 1 < size and index + 1 not in seen:
-                seen.add(index + 1)
-                work.append(index + 1)
+            for successor in successors(code[index].op, index, targets[index]):
+                if successor < size and successor not in seen:
+                    seen.add(successor)
+                    work.append(successor)
         self._regions[entry] = region = (min(seen), max(seen))
         return region
 
@@ -227,120 +293,50 @@ class _Analyser:
             self.findings[key] = Finding(code, severity, message, span, tags=tags,
                                          end_line=last.line, end_col=last.end)
 
-    def _finding(self, code: str, severity: Severity, message: str, index: int) -> None:
-        """A finding of the run being checked, at instruction `index`."""
-        if self._found is not None:
-            self._found.append((code, severity, message, index))
-
-    # The abstract interpreter. It works in absolute indices; the run it returns is relative.
-
     def _interpret(self, entry: int, relative: bool) -> _Run:
+        """The run from `entry`, to its fixed point. Each instruction keeps the result of its
+        last transfer, which at the fixed point is the transfer of its final state."""
         run = _Run()
         if entry >= self.size:
             run.falls_off = True
             return run
+        code, targets, summaries = self.code, self.targets, self.summaries
         states: dict[int, _State] = {entry: (0, 0, ())}
         updates: dict[int, int] = {}
+        incoming: dict[int, dict[int, float]] = {entry: {-1: 0}}
+        """The exact depth each predecessor's final transfer hands an instruction."""
         work = [entry]
         while work:
             index = work.pop()
-            for successor, state in self._transfer(run, relative, index, states[index]):
+            instruction = code[index]
+            step = transfer(instruction, index, targets[index], states[index], relative,
+                            summaries.get(targets[index]) if instruction.op == "CALL" else None)
+            offset = index - entry
+            run.events[offset] = step.events
+            if step.after is not None:
+                run.after[offset] = step.after
+            run.need = max(run.need, step.need)
+            if step.returns is not None:
+                run.returns = _joined(run.returns, step.returns)
+            for successor, state in step.successors:
                 if successor >= self.size:
                     run.falls_off = True
-                elif _merge(states, updates, relative, successor, state):
+                    continue
+                arriving = incoming.setdefault(successor, {})
+                if state[0] == state[1]:
+                    arriving[index] = state[0]
+                else:
+                    arriving.pop(index, None)
+                if _merge(states, updates, relative, successor, state):
                     work.append(successor)
+        for index, depths in incoming.items():
+            if index < self.size and len(set(depths.values())) > 1:
+                shown = " and ".join(_count(d) for d in sorted(set(depths.values())))
+                run.events[index - entry] += (Event(
+                    "S206", Severity.WARNING,
+                    f"paths with different stack depths meet here ({shown} values)"),)
         run.states = {index - entry: state for index, state in states.items()}
         return run
-
-    def _checked(self, entry: int, relative: bool, run: _Run) -> _Checked:
-        """Check what a run's final states show, once per kept run. Findings wait for the fixed
-        point, so that a state seen halfway (before another path joined it) never makes one."""
-        if run.checked is not None:
-            return run.checked
-        found: list[tuple[str, Severity, str, int]] = []
-        self._found = found
-        after: dict[int, _State] = {}
-        incoming: dict[int, set[float]] = {entry: {0}}
-        scratch = _Run()
-        for offset, state in run.states.items():
-            index = entry + offset
-            for successor, result in self._transfer(scratch, relative, index, state):
-                after.setdefault(offset, result)
-                if result[0] == result[1]:
-                    incoming.setdefault(successor, set()).add(result[0])
-        for index, depths in incoming.items():
-            if len(depths) > 1 and index < self.size:
-                shown = " and ".join(_count(d) for d in sorted(depths))
-                self._finding("S206", Severity.WARNING, "paths with different stack depths "
-                              f"meet here ({shown} values)", index)
-        self._found = None
-        run.checked = _Checked(after, [(c, s, m, i - entry) for c, s, m, i in found])
-        return run.checked
-
-    def _transfer(self, run: _Run, relative: bool, index: int,
-                  state: _State) -> list[tuple[int, _State]]:
-        """The successors of `index` and the state each receives."""
-        instruction = self.code[index]
-        op = instruction.op
-        if op == "CALL":
-            return self._call(run, relative, index, state)
-        low, high, types = state
-        opcode = OPCODES[op]
-        low, high = self._pop(run, relative, index, low, high, opcode.pops)
-        types = self._types(index, types)
-        change = opcode.pushes - opcode.pops
-        after = (low + change, high + change, types)
-        if op == "RET":
-            self._ret(run, relative, index, low, high)
-        return [(successor, after) for successor in _successors(op, index, self.targets[index])]
-
-    def _pop(self, run: _Run, relative: bool, index: int, low: float, high: float,
-             count: int) -> tuple[float, float]:
-        """Check that `count` values are there to pop; return the depth to continue from."""
-        if relative:
-            if low < count and low != -INFINITY:
-                run.need = max(run.need, int(count - low))
-            return low, high
-        instruction = self.code[index]
-        what = instruction.op if instruction.op != "CALL" else f"CALL {instruction.arg}"
-        values = f"{count} value{'s' if count > 1 else ''}"
-        if high < count:
-            self._finding("S204", Severity.ERROR, f"stack underflow: {what} needs {values}, "
-                          f"the stack has {_count(high)} here", index)
-        elif low < count:
-            self._finding("S205", Severity.WARNING, f"possible stack underflow: {what} needs "
-                          f"{values}, the stack may hold only {_count(low)} here", index)
-        return max(low, count), max(high, count)
-
-    def _call(self, run: _Run, relative: bool, index: int,
-              state: _State) -> list[tuple[int, _State]]:
-        low, high, _ = state
-        summary = self.summaries.get(self.targets[index], Summary())
-        if summary.need:
-            low, high = self._pop(run, relative, index, low, high, summary.need)
-        if summary.returns is None:
-            return []
-        return [(index + 1, (low + summary.returns[0], high + summary.returns[1], ()))]
-
-    def _ret(self, run: _Run, relative: bool, index: int, low: float, high: float) -> None:
-        if not relative:
-            self._finding("S209", Severity.WARNING, "RET can be reached without an active CALL "
-                          "(is a HALT missing before this subroutine?)", index)
-            return
-        returns = run.returns
-        run.returns = (low, high) if returns is None else (min(returns[0], low),
-                                                           max(returns[1], high))
-
-    def _types(self, index: int, types: tuple[str, ...]) -> tuple[str, ...]:
-        """The known types after instruction `index`, reporting certain mismatches."""
-        instruction = self.code[index]
-        literal = "" if instruction.op != "PUSH" else type(instruction.arg).__name__
-        after, top, wanted = _type_effect(instruction.op, literal, types)
-        if wanted:
-            got = " and ".join(_TYPE_NAMES[t] for t in top)
-            self._finding("S207", Severity.ERROR, f"type mismatch: {instruction.op} needs "
-                          f"{wanted}, but gets {got}", index)
-        return after
 
     # Findings about the program as a whole.
 
@@ -354,17 +350,22 @@ class _Analyser:
                 self._falls_off(entry)
 
     def _reached(self, entries: list[tuple[int, bool]], runs: list[_Run]) -> set[int]:
-        """Instructions of the main program and of the subroutines its reachable CALLs enter."""
+        """Instructions of the main program and of the subroutines its reachable CALLs enter,
+        each run visited once (a worklist over the call graph)."""
         by_entry = {entry: run for (entry, _), run in zip(entries[1:], runs[1:], strict=True)}
-        reached = set(runs[0].states)
+        reached: set[int] = set()
         entered: set[int] = set()
-        while True:
-            calls = {self.targets[i] for i in reached if self.code[i].op == "CALL"} - entered
-            if not calls:
-                return reached
-            entered |= calls
-            for entry in calls:
-                reached |= {entry + offset for offset in by_entry[entry].states}
+        work = [(0, runs[0])]
+        while work:
+            entry, run = work.pop()
+            for offset in run.states:
+                index = entry + offset
+                reached.add(index)
+                callee = self.targets[index] if self.code[index].op == "CALL" else -1
+                if callee in by_entry and callee not in entered:
+                    entered.add(callee)
+                    work.append((callee, by_entry[callee]))
+        return reached
 
     def _unreachable(self, reached: set[int]) -> None:
         start = None
@@ -399,15 +400,8 @@ class _Analyser:
                      "can run off the end of the program without RET", span)
 
 
-def _successors(op: str, index: int, target: int) -> tuple[int, ...]:
-    """Where control goes after an instruction, within one run (a CALL's callee excluded)."""
-    if op == "JMP":
-        return (target,)
-    if op in ("JZ", "JNZ"):
-        return (target, index + 1)
-    if op in ("RET", "HALT"):
-        return ()
-    return (index + 1,)
+def _joined(a: tuple[float, float] | None, b: tuple[float, float]) -> tuple[float, float]:
+    return b if a is None else (min(a[0], b[0]), max(a[1], b[1]))
 
 
 def _merge(states: dict[int, _State], updates: dict[int, int], relative: bool, index: int,
@@ -490,4 +484,3 @@ def _common_types(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
 
 def _count(depth: float) -> str:
     return "an unknown number of" if depth in (INFINITY, -INFINITY) else str(int(depth))
-

@@ -171,5 +171,27 @@ OPCODES: dict[str, Opcode] = {op.name: op for op in _TABLE}
 JUMPS = frozenset({"JMP", "JZ", "JNZ", "CALL"})
 """Opcodes whose operand is a label."""
 
+BRANCHES = frozenset({"JMP", "JZ", "JNZ"})
+"""Jumps that stay in the code they belong to (a CALL comes back)."""
+
 ENDS_BLOCK = frozenset({"JMP", "JZ", "JNZ", "CALL", "RET", "HALT", "LLMGEN", "EVOLVE"})
 """Opcodes after which control may not simply fall to the next line."""
+
+
+def successors(op: str, index: int, target: int) -> tuple[int, ...]:
+    """Where control goes after instruction `index` (whose label operand marks `target`),
+    within the code it belongs to: a CALL's callee is left out, as it comes back to the next
+    instruction. The one definition of control flow, for the analysis, the VM's compiler and
+    every check that follows jumps."""
+    if op == "JMP":
+        return (target,)
+    if op == "JZ" or op == "JNZ":
+        return (target, index + 1)
+    if op == "RET" or op == "HALT":
+        return ()
+    return (index + 1,)
+
+
+def falls_through(op: str) -> bool:
+    """Whether control can go on to the next instruction after `op`."""
+    return op != "JMP" and op != "RET" and op != "HALT"

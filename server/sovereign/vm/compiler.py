@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..lang.assembler import INT_MAX, INT_MIN
-from ..lang.opcodes import ENDS_BLOCK, OPCODES
+from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
 from .machine import divide, remainder
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ class _Block:
         self.span = self.exe.block(self.leader)
         last = self.span[-1]
         self.looping = self.exe.targets[last] == self.leader and self.exe.program.code[
-            last].op in ("JMP", "JZ", "JNZ")
+            last].op in BRANCHES
 
     def write(self) -> list[str]:
         need, peak = self._stack_bounds()
