@@ -168,3 +168,12 @@ def test_check_warns_where_the_output_departs_from_the_expect_lines(tmp_path: Pa
     short = write(tmp_path, "; expect: 1\n; expect: 2\n    PUSH #1\n    PRINT\n", "short.sov")
     assert "was expected to print '2' here, but printed nothing more" in sovereign(
         "check", short).stdout
+
+
+def test_run_can_trace_every_step(tmp_path: Path) -> None:
+    path = write(tmp_path, "PUSH #2\nPUSH #3\nMUL\nPRINT\n")
+    result = sovereign("run", "--trace", path)
+    assert (result.returncode, result.stdout) == (0, "6\n")
+    assert [line.split() for line in result.stderr.splitlines()] == [
+        ["1", "1:1", "PUSH", "#2", "[#2]"], ["2", "2:1", "PUSH", "#3", "[#2,", "#3]"],
+        ["3", "3:1", "MUL", "[#6]"], ["4", "4:1", "PRINT", "[]"]]

@@ -353,3 +353,42 @@ def test_watched_instructions_record_their_visits_on_both_paths(hot: int) -> Non
     assert (body.first_step, body.first_output) == (5, 1)  # once "start" was printed
     assert body.last_step == 5 + 2 * 8  # three times round a loop of eight
     assert (done.first_output, done.first_step, done.last_step) == (4, 28, 28)
+
+
+def test_every_opcode_has_an_emitter() -> None:
+    from sovereign.lang.opcodes import OPCODES
+    from sovereign.vm.compiler import _EMITTERS
+
+    assert set(_EMITTERS) == set(OPCODES)
+
+
+def test_a_trace_is_every_step_of_the_reference_run() -> None:
+    from sovereign.vm.disasm import trace_line
+
+    prog = program(WATCHED)
+    traced: list[int] = []
+    lines: list[str] = []
+
+    def record(machine: Machine, pc: int) -> None:
+        traced.append(pc)
+        lines.append(trace_line(machine, pc))
+
+    machine = Machine(prog, VMConfig(max_millis=UNLIMITED_TIME), tracer=record)
+    machine.run()
+    compiled = Machine(prog, VMConfig(max_millis=UNLIMITED_TIME))
+    compiled.run()
+    assert len(traced) == machine.steps == compiled.steps == 30
+    assert machine.output == compiled.output
+    assert lines[0].split() == ["1", "1:5", "PUSH", "#3", "[#3]"]
+    assert lines[11].split() == ["12", "13:5", "JNZ", "loop", "(->", "4)", "[]"]
+    assert traced[:5] == [0, 1, 2, 3, 4] and traced[11] == 11 and traced[12] == 4
+
+
+def test_the_listing_marks_blocks_and_compiled_ones() -> None:
+    from sovereign.vm.disasm import disassemble
+
+    exe = Executable(program("PUSH #3\nl: PUSH #1\nSUB\nDUP\nJNZ l\nHALT"))
+    exe.compile_all()
+    assert disassemble(exe).split("\n") == [
+        "     0 *     1  PUSH #3", "     1 *     2  PUSH #1", "     2       3  SUB",
+        "     3       4  DUP", "     4       5  JNZ l (-> 1)", "     5 *     6  HALT"]

@@ -23,10 +23,18 @@ from .checker import check, runtime_finding
 from .lang.assembler import Assembly, assemble
 from .lang.findings import Finding
 from .vm.config import VMConfig
+from .vm.disasm import disassemble, trace_line
 from .vm.errors import VMError
 from .vm.executable import Executable
-from .vm.machine import LLMRequest
-from .vm.sandbox import Answer, Refusal, RunResult, run_program, run_program_async
+from .vm.machine import LLMRequest, Machine
+from .vm.sandbox import (
+    Answer,
+    Refusal,
+    RunResult,
+    Tracer,
+    run_program,
+    run_program_async,
+)
 
 if TYPE_CHECKING:
     from .llm.setup import LLMSettings
@@ -55,7 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser("run", help="run a program and print its output")
     run_cmd.add_argument("file", type=Path, metavar="FILE")
     run_cmd.add_argument("--show-compiled", action="store_true",
-                         help="print the Python the VM compiled hot blocks to (on stderr)")
+                         help="list the program, its blocks and the Python the VM compiled "
+                              "hot ones to (on stderr)")
+    run_cmd.add_argument("--trace", action="store_true",
+                         help="print each executed instruction with its line and the stack "
+                              "top after it (on stderr; runs by the reference interpreter)")
     run_cmd.add_argument("--model", help="the model LLMGEN asks first")
     _host_flags(run_cmd)
     _limit_flags(run_cmd, VMConfig.run_defaults())
@@ -242,13 +254,15 @@ def _run(args: argparse.Namespace) -> int:
             print(_text_finding(args.file, finding), file=sys.stderr)
         return 1
     executable = Executable(assembly.program)
+    tracer = _trace if args.trace else None
     if any(i.op in ("LLMGEN", "EVOLVE") for i in assembly.program.code):
-        result = asyncio.run(_run_with_llm(executable, args))
+        result = asyncio.run(_run_with_llm(executable, args, tracer))
     else:
-        result = run_program(executable, _config(args))
+        result = run_program(executable, _config(args), tracer=tracer)
     sys.stdout.write(result.output)
     sys.stdout.flush()
     if args.show_compiled:
+        print(disassemble(executable), file=sys.stderr)
         print(executable.compiled_source() or "(no block ran often enough to be compiled)",
               file=sys.stderr)
     if (failed := result.failed) is not None:
@@ -279,7 +293,12 @@ def _lsp(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_with_llm(executable: Executable, args: argparse.Namespace) -> RunResult:
+def _trace(machine: Machine, pc: int) -> None:
+    print(trace_line(machine, pc), file=sys.stderr)
+
+
+async def _run_with_llm(executable: Executable, args: argparse.Namespace,
+                        tracer: Tracer | None) -> RunResult:
     """Run a program whose LLM instructions are fulfilled by the generation pipeline."""
     from .evolve.engine import Evolver
     from .evolve.memory import PatternMemory
@@ -298,7 +317,8 @@ async def _run_with_llm(executable: Executable, args: argparse.Namespace) -> Run
             return await fulfil(request)
 
     try:
-        return await run_program_async(executable, _config(args), fulfil=with_spinner)
+        return await run_program_async(executable, _config(args), fulfil=with_spinner,
+                                       tracer=tracer)
     finally:
         await hosts.close()
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..lang.assembler import INT_MAX, INT_MIN
+from ..lang.assembler import INT_MAX, INT_MIN, Value
 from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
+from .executable import LEFT_UNIT, TO_REFERENCE
 from .machine import divide, remainder
 
 if TYPE_CHECKING:
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 
 
 class _Exit(Exception):
-    """Leaves a unit's dispatch loop; the unit writes its locals back before returning."""
+    """Raised by a unit's code to leave its dispatch loop with `flag` set to its answer
+    (LEFT_UNIT or TO_REFERENCE, executable.py); the unit writes its locals back before it
+    returns the flag."""
 
 
 class _Unset:
@@ -90,7 +93,7 @@ class _Block:
             guard += f" or len(stack) < {need}"
         elif peak:
             guard += f" or len(stack) > maxs - {peak}"
-        self.lines.append(f"if {guard}: flag = 1; raise _Exit")
+        self.lines.append(f"if {guard}: flag = {TO_REFERENCE}; raise _Exit")
         if self.leader in self.exe.watch:
             self.lines.append(f"visit({self.leader}, steps)")
         self.lines.append(f"steps += {len(self.span)}")
@@ -140,7 +143,7 @@ class _Block:
         undone = self.span.stop - index
         if undone:
             parts.append(f"steps -= {undone}")
-        parts += [f"pc = {index}", "flag = 1", "raise _Exit"]
+        parts += [f"pc = {index}", f"flag = {TO_REFERENCE}", "raise _Exit"]
         return "; ".join(parts)
 
     def _check(self, condition: str, index: int) -> None:
@@ -164,7 +167,7 @@ class _Block:
         leave = ["break"] if self.looping else []
         if target in self.members:
             return [f"pc = {target}", *leave]
-        return [f"pc = {target}", "flag = 0", "raise _Exit"]
+        return [f"pc = {target}", f"flag = {LEFT_UNIT}", "raise _Exit"]
 
     def _bound(self, name: str, index: int) -> str:
         """The local of a memory name, deopting if it has no value yet: a LOAD then fails in
@@ -198,16 +201,24 @@ class _Block:
 
     def _instruction(self, index: int) -> None:
         instruction = self.exe.program.code[index]
-        op, arg = instruction.op, instruction.arg
-        target = self.exe.targets[index]
-        if op == "PUSH":
-            if isinstance(arg, str) and len(arg) > 1:
-                self._check(f"maxlen < {len(arg)}", index)
-            self.sym.append(_Entry(repr(arg), "str" if isinstance(arg, str) else "int"))
-        elif op == "POP":
-            self._take(1)
-            self.sym.pop()
-        elif op == "DUP":
+        _EMITTERS[instruction.op](self, index, instruction.op, instruction.arg,
+                                  self.exe.targets[index])
+
+    # One emitter per opcode (see _EMITTERS): each writes the Python for one instruction,
+    # given its index, opcode, operand and jump target.
+
+    def _push(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        if isinstance(arg, str) and len(arg) > 1:
+            self._check(f"maxlen < {len(arg)}", index)
+        self.sym.append(_Entry(repr(arg), "str" if isinstance(arg, str) else "int"))
+
+    def _pop(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        self._take(1)
+        self.sym.pop()
+
+    def _shuffle(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        """DUP, SWAP, OVER, ROT: only the symbolic stack changes."""
+        if op == "DUP":
             self.sym.append(self._take(1)[0])
         elif op == "SWAP":
             a, b = self._take(2)
@@ -215,77 +226,84 @@ class _Block:
         elif op == "OVER":
             a, _ = self._take(2)
             self.sym.append(a)
-        elif op == "ROT":
+        else:
             a, b, c = self._take(3)
             self.sym[-3:] = [b, c, a]
-        elif op in ("ADD", "SUB", "MUL", "DIV", "MOD", "NEG"):
-            self._arithmetic(op, index)
-        elif op in ("EQ", "NE"):
-            self._equality(op)
-        elif op in ("LT", "LE", "GT", "GE"):
-            a, b = self._take(2)
-            if a.type == "any" and b.type != "any":
-                self._check(f"type({a.value()}) is not {b.type}", index)
-            elif b.type == "any" and a.type != "any":
-                self._check(f"type({b.value()}) is not {a.type}", index)
-            elif not a.type == b.type != "any":
-                self._check(f"type({a.value()}) is not type({b.value()})", index)
-            symbol = {"LT": "<", "LE": "<=", "GT": ">", "GE": ">="}[op]
-            del self.sym[-2:]
-            self._emit("cond", f"({a.value()} {symbol} {b.value()})")
-        elif op in ("AND", "OR"):
-            a, b = self._take(2)
-            del self.sym[-2:]
-            self._emit("cond", f"({a.truth()} {op.lower()} {b.truth()})")
-        elif op == "NOT":
+
+    def _compare(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        a, b = self._take(2)
+        if a.type == "any" and b.type != "any":
+            self._check(f"type({a.value()}) is not {b.type}", index)
+        elif b.type == "any" and a.type != "any":
+            self._check(f"type({b.value()}) is not {a.type}", index)
+        elif not a.type == b.type != "any":
+            self._check(f"type({a.value()}) is not type({b.value()})", index)
+        symbol = {"LT": "<", "LE": "<=", "GT": ">", "GE": ">="}[op]
+        del self.sym[-2:]
+        self._emit("cond", f"({a.value()} {symbol} {b.value()})")
+
+    def _logic(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        if op == "NOT":
             (a,) = self._take(1)
             self.sym.pop()
             self._emit("cond", f"(not {a.truth()})")
-        elif op == "STORE":
-            (a,) = self._take(1)
-            local = self._bound(str(arg), index)
-            self.sym.pop()
-            self.lines.append(f"{local} = {a.value()}")
-        elif op == "LOAD":
-            local = self._bound(str(arg), index)
-            temp = self._temp()
-            self.lines.append(f"{temp} = {local}")
-            self.sym.append(_Entry(temp, "any"))
-        elif op == "PRINT":
-            self._print(index)
-        elif op == "ASSERT":
-            (a,) = self._take(1)
-            self._check(f"not {a.truth()}", index)
-            self.sym.pop()
-        elif op == "NOP":
-            pass
-        elif op == "JMP":
-            self._flush()
-            self.lines.extend(self._goto(target))
-        elif op in ("JZ", "JNZ"):
-            (a,) = self._take(1)
-            self.sym.pop()
-            self._flush()
-            jump, fall = self._goto(target), self._goto(index + 1)
-            test = a.truth() if op == "JNZ" else f"not {a.truth()}"
-            self.lines.append(f"if {test}:")
-            self.lines.extend("    " + line for line in jump)
-            self.lines.append("else:")
-            self.lines.extend("    " + line for line in fall)
-        elif op == "CALL":
-            self._check("len(calls) >= maxc", index)
-            self._flush()
-            self.lines.append(f"calls.append({index})")
-            self.lines.extend(self._goto(target))
-        elif op == "RET":
-            self._check("not calls", index)
-            self._flush()
-            self.lines.append("pc = calls.pop() + 1")
-            self.lines.append("if pc not in LEADERS: flag = 0; raise _Exit")
-        else:  # HALT, LLMGEN, EVOLVE: always the reference interpreter's business
-            self.lines.append(self._deopt(index))
+            return
+        a, b = self._take(2)
+        del self.sym[-2:]
+        self._emit("cond", f"({a.truth()} {op.lower()} {b.truth()})")
 
-    def _arithmetic(self, op: str, index: int) -> None:
+    def _store(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        (a,) = self._take(1)
+        local = self._bound(str(arg), index)
+        self.sym.pop()
+        self.lines.append(f"{local} = {a.value()}")
+
+    def _load(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        local = self._bound(str(arg), index)
+        temp = self._temp()
+        self.lines.append(f"{temp} = {local}")
+        self.sym.append(_Entry(temp, "any"))
+
+    def _assert(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        (a,) = self._take(1)
+        self._check(f"not {a.truth()}", index)
+        self.sym.pop()
+
+    def _nop(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        pass
+
+    def _jump(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        self._flush()
+        self.lines.extend(self._goto(target))
+
+    def _branch(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        (a,) = self._take(1)
+        self.sym.pop()
+        self._flush()
+        jump, fall = self._goto(target), self._goto(index + 1)
+        test = a.truth() if op == "JNZ" else f"not {a.truth()}"
+        self.lines.append(f"if {test}:")
+        self.lines.extend("    " + line for line in jump)
+        self.lines.append("else:")
+        self.lines.extend("    " + line for line in fall)
+
+    def _call(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        self._check("len(calls) >= maxc", index)
+        self._flush()
+        self.lines.append(f"calls.append({index})")
+        self.lines.extend(self._goto(target))
+
+    def _ret(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        self._check("not calls", index)
+        self._flush()
+        self.lines.append("pc = calls.pop() + 1")
+        self.lines.append(f"if pc not in LEADERS: flag = {LEFT_UNIT}; raise _Exit")
+
+    def _reference(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        """HALT, LLMGEN, EVOLVE: always the reference interpreter's business."""
+        self.lines.append(self._deopt(index))
+
+    def _arithmetic(self, index: int, op: str, arg: Value | None, target: int) -> None:
         if op == "NEG":
             (a,) = self._take(1)
             self._require([a], "int", index)
@@ -339,7 +357,7 @@ class _Block:
         ]
         self.sym[-2:] = [_Entry(temp, "any")]
 
-    def _equality(self, op: str) -> None:
+    def _equality(self, index: int, op: str, arg: Value | None, target: int) -> None:
         a, b = self._take(2)
         del self.sym[-2:]
         x, y = a.value(), b.value()
@@ -350,7 +368,7 @@ class _Block:
             expr = f"(type({x}) is type({y}) and {x} == {y})"
         self._emit("cond", expr if op == "EQ" else f"(not {expr})")
 
-    def _print(self, index: int) -> None:
+    def _print(self, index: int, op: str, arg: Value | None, target: int) -> None:
         (a,) = self._take(1)
         x, text, size = a.value(), self._temp(), self._temp()
         if a.type == "str":
@@ -389,7 +407,8 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "    visit = m.visit",
         "    config = m.config; maxs = config.max_stack; maxc = config.max_call_depth",
         "    maxlen = config.max_string; maxo = config.max_output",
-        "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; flag = 0",
+        "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; "
+        f"flag = {LEFT_UNIT}",
         *(f"    {local} = mem.get({name!r}, UNSET)" for name, local in names.items()),
         "    try:",
         "        while True:",
@@ -417,3 +436,21 @@ def _dispatch(leaders: list[int], blocks: dict[int, list[str]]) -> list[str]:
         "else:",
         *("    " + line for line in _dispatch(leaders[middle:], blocks)),
     ]
+
+
+_EMITTERS = {
+    "PUSH": _Block._push, "POP": _Block._pop,
+    "DUP": _Block._shuffle, "SWAP": _Block._shuffle, "OVER": _Block._shuffle,
+    "ROT": _Block._shuffle,
+    "ADD": _Block._arithmetic, "SUB": _Block._arithmetic, "MUL": _Block._arithmetic,
+    "DIV": _Block._arithmetic, "MOD": _Block._arithmetic, "NEG": _Block._arithmetic,
+    "EQ": _Block._equality, "NE": _Block._equality,
+    "LT": _Block._compare, "LE": _Block._compare, "GT": _Block._compare, "GE": _Block._compare,
+    "AND": _Block._logic, "OR": _Block._logic, "NOT": _Block._logic,
+    "STORE": _Block._store, "LOAD": _Block._load,
+    "PRINT": _Block._print, "ASSERT": _Block._assert, "NOP": _Block._nop,
+    "JMP": _Block._jump, "JZ": _Block._branch, "JNZ": _Block._branch,
+    "CALL": _Block._call, "RET": _Block._ret,
+    "HALT": _Block._reference, "LLMGEN": _Block._reference, "EVOLVE": _Block._reference,
+}
+"""The emitter of each opcode; a test checks that every opcode of the table has one."""

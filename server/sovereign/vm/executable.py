@@ -23,8 +23,12 @@ if TYPE_CHECKING:
     from .machine import Machine
 
 Unit = Callable[["Machine"], int]
-"""A compiled set of blocks: runs from machine.pc until it leaves the set (returns 0) or an
-instruction needs the reference interpreter (returns 1)."""
+"""A compiled set of blocks: runs from machine.pc until it leaves the set (it returns
+LEFT_UNIT) or an instruction needs the reference interpreter (TO_REFERENCE), with the
+machine's state exactly as the reference would have it."""
+
+LEFT_UNIT = 0
+TO_REFERENCE = 1
 
 HOT = 50
 """Entries into a block, run by the reference interpreter, after which it is compiled."""

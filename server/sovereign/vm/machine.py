@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..lang.assembler import INT_MAX, INT_MIN, Program, Value
 from .config import VMConfig
 from .errors import Fault, VMError
-from .executable import Executable
+from .executable import LEFT_UNIT, TO_REFERENCE, Executable
 
 CLOCK_STRIDE = 16_384
 """Steps between two looks at the wall clock."""
@@ -80,6 +80,7 @@ class Machine:
         stack: tuple[Value, ...] = (),
         compiled: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        tracer: Callable[[Machine, int], None] | None = None,
     ) -> None:
         self.exe = program if isinstance(program, Executable) else Executable(program)
         self.config = config or VMConfig()
@@ -95,7 +96,10 @@ class Machine:
         self.pending: LLMRequest | None = None
         self.visits: dict[int, Visit] = {}
         """The watched instructions (`Executable.watch`) that ran, and when."""
-        self.compiled = compiled
+        self.compiled = compiled and tracer is None
+        self.tracer = tracer
+        """Called after each instruction the reference runs, with the machine and the
+        instruction's index: a traced run is a run by reference only."""
         self.gate = 0
         self._next_clock = 0
         self._clock = clock
@@ -166,7 +170,7 @@ class Machine:
                 return Halted()
             if self.pc in watch:
                 self.visit(self.pc, self.steps)
-            if self.compiled and self._run_compiled() == 0:
+            if self.compiled and self._run_compiled() == LEFT_UNIT:
                 continue
             if self.pc in watch:  # a unit handed a watched instruction back (a visit twice at
                 self.visit(self.pc, self.steps)  # the same step is the same visit)
@@ -175,21 +179,25 @@ class Machine:
                 return Suspended(self.pending)
 
     def _run_compiled(self) -> int:
-        """Run compiled code from pc if there is (or now is) a unit for it: 0 when it left the
-        unit for another block, 1 when the reference interpreter must take the next step."""
+        """Run compiled code from pc if there is (or now is) a unit for it, and answer as a
+        unit does: LEFT_UNIT, or TO_REFERENCE when the reference must take the next step."""
         exe = self.exe
         unit = exe.units.get(self.pc)
         if unit is None and exe.is_leader[self.pc]:
             exe.warm(self.pc)
             unit = exe.units.get(self.pc)
-        return 1 if unit is None else unit(self)
+        return TO_REFERENCE if unit is None else unit(self)
 
     def _run_block(self) -> None:
         """Run instructions by reference until the next block starts (at least one)."""
-        is_leader, size = self.exe.is_leader, self.exe.size
-        self._step()
-        while not (self.halted or self.pending or self.pc >= size or is_leader[self.pc]):
+        is_leader, size, tracer = self.exe.is_leader, self.exe.size, self.tracer
+        while True:
+            pc = self.pc
             self._step()
+            if tracer is not None and self.pending is None:
+                tracer(self, pc)
+            if self.halted or self.pending or self.pc >= size or is_leader[self.pc]:
+                return
 
     def _set_gate(self) -> None:
         """Compiled blocks run while steps stay below the gate: the step limit or the next look

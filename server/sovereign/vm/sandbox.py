@@ -37,6 +37,9 @@ Fulfil = Callable[[LLMRequest], "str | Answer | Refusal | None"]
 
 AsyncFulfil = Callable[[LLMRequest], Awaitable["str | Answer | Refusal | None"]]
 
+Tracer = Callable[[Machine, int], None]
+"""Sees each instruction the reference interpreter ran: the machine, and the index."""
+
 
 def no_llm(request: LLMRequest) -> None:
     """The host that has no LLM and no cache: every LLM instruction stops the run."""
@@ -76,10 +79,11 @@ def run_program(
     fulfil: Fulfil = no_llm,
     memory: dict[str, Value] | None = None,
     stack: tuple[Value, ...] = (),
+    tracer: Tracer | None = None,
 ) -> RunResult:
     """Run `program` under `config` (the sandbox's limits by default), answering LLM requests
-    with `fulfil`, from `memory` and `stack` (empty by default)."""
-    machine = Machine(program, config, memory=memory, stack=stack)
+    with `fulfil`, from `memory` and `stack` (empty by default); `tracer` sees each step."""
+    machine = Machine(program, config, memory=memory, stack=stack, tracer=tracer)
     outcome = machine.run()
     while isinstance(outcome, Suspended):
         answer = fulfil(outcome.request)
@@ -95,10 +99,11 @@ async def run_program_async(
     *,
     fulfil: AsyncFulfil,
     memory: dict[str, Value] | None = None,
+    tracer: Tracer | None = None,
 ) -> RunResult:
     """`run_program` for a host whose answers come from an event loop (an LLM client): the
     machine itself never waits; it suspends, and this loop awaits the answer."""
-    machine = Machine(program, config, memory=memory)
+    machine = Machine(program, config, memory=memory, tracer=tracer)
     outcome = machine.run()
     while isinstance(outcome, Suspended):
         answer = await fulfil(outcome.request)
