@@ -32,13 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.llm.fake_ollama import FakeOllama
 
-from sovereign.evolve.engine import Evolver, Repair
-from sovereign.evolve.memory import PatternMemory
+from sovereign.evolve.engine import Repair
 from sovereign.evolve.problem import Problem, diagnose
+from sovereign.host.services import LLMConfig, build
 from sovereign.lang.assembler import assemble
-from sovereign.llm.models import CODE, ModelManager
-from sovereign.llm.ollama import OllamaClient
-from sovereign.llm.pool import Hosts
+from sovereign.llm.models import CODE
 from sovereign.vm.sandbox import run_program
 
 CASES = Path(__file__).resolve().parent / "evolve_cases"
@@ -136,7 +134,7 @@ def answers(case: Case, problem: Problem, shape: str) -> list[str]:
     return [f"```diff\n{diff(case.source, d)}```" for d in documents]
 
 
-async def evaluate(manager: ModelManager, scripted: FakeOllama | None, shape: str,
+async def evaluate(url: str, model: str, scripted: FakeOllama | None, shape: str,
                    tally: Tally) -> None:
     for case in cases():
         problem = diagnose(case.source)
@@ -153,11 +151,14 @@ async def evaluate(manager: ModelManager, scripted: FakeOllama | None, shape: st
             rounds = len(scripted_answers)
             tally.offered_right += 1
         with tempfile.TemporaryDirectory() as folder:  # a fresh memory: no remembered fixes
-            memory = PatternMemory(Path(folder) / "memory.sqlite3")
+            services = build(LLMConfig(ollama=(url,), model=model, rounds=rounds,
+                                       memory_path=Path(folder) / "memory.sqlite3"))
+            await services.manager.refresh()
+            services.manager.models = [m for m in services.manager.models if m.name == model]
             started = time.perf_counter()
-            outcome = await Evolver(memory, manager, rounds=rounds).evolve(case.source, problem)
+            outcome = await services.evolver.evolve(case.source, problem)
             tally.seconds.append(time.perf_counter() - started)
-            memory.close()
+            await services.close()
         if not isinstance(outcome, Repair):
             tally.refused += 1
         elif prints_as_meant(outcome.document, case.output):
@@ -181,28 +182,24 @@ async def scripted() -> list[tuple[str, Tally]]:
     server = FakeOllama()
     url = await server.start()
     server.script(MODEL)
-    manager = ModelManager(Hosts([OllamaClient(url)]))
-    await manager.refresh()
     results = []
     for shape in SHAPES:
         tally = Tally()
-        await evaluate(manager, server, shape, tally)
+        await evaluate(url, MODEL, server, shape, tally)
         results.append((f"{MODEL} (scripted, answers as a {shape})", tally))
-    await manager.hosts.close()
     await server.stop()
     return results
 
 
 async def real(host: str) -> list[tuple[str, Tally]]:
+    services = build(LLMConfig(ollama=(host,)))
+    installed = await services.manager.refresh()
+    await services.close()
     results = []
-    manager = ModelManager(Hosts([OllamaClient(host)]))
-    installed = await manager.refresh()
     for model in [m.name for m in installed if CODE in m.capabilities]:
-        manager.models = [m for m in installed if m.name == model]
         tally = Tally()
-        await evaluate(manager, None, "", tally)
+        await evaluate(host, model, None, "", tally)
         results.append((model, tally))
-    await manager.hosts.close()
     return results
 
 

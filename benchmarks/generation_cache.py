@@ -23,18 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.llm.fake_ollama import FakeOllama
 
-from sovereign.generate.pipeline import Generator
 from sovereign.generate.prompt import Place
-from sovereign.llm.models import ModelManager
-from sovereign.llm.ollama import OllamaClient
-from sovereign.llm.pool import Hosts
+from sovereign.host.services import LLMConfig, build
 
 SOURCE = "PUSH #3\nSTORE n\n; gen: print n twice\nHALT\n"
 TIMES = 50
 
 
 async def in_process(url: str) -> None:
-    generator = Generator(ModelManager(Hosts([OllamaClient(url)])))
+    services = build(LLMConfig(ollama=(url,)))
+    generator = services.generator
     place = Place(SOURCE, 2)
     started = time.perf_counter()
     await generator.generate("print n twice", place)
@@ -46,7 +44,7 @@ async def in_process(url: str) -> None:
         timings.append(time.perf_counter() - started)
     print(f"pipeline: first generation {first * 1000:.1f} ms, cached p50 "
           f"{statistics.median(timings) * 1000:.3f} ms, max {max(timings) * 1000:.3f} ms")
-    await generator.manager.hosts.close()
+    await services.close()
 
 
 async def through_the_server(url: str) -> None:
@@ -60,14 +58,14 @@ async def through_the_server(url: str) -> None:
 
     @client.feature(T.WINDOW_LOG_MESSAGE)
     def logged(ls: LanguageClient, params: T.LogMessageParams) -> None:
-        if params.message.startswith("sovereign settings"):
+        if params.message.startswith("settings:"):
             settings_read.set()
 
     await client.start_io(sys.executable, "-m", "sovereign", "lsp")
     await client.initialize_async(T.InitializeParams(capabilities=T.ClientCapabilities(
         workspace=T.WorkspaceClientCapabilities(configuration=True))))
     client.initialized(T.InitializedParams())
-    await settings_read.wait()
+    await asyncio.wait_for(settings_read.wait(), 30)
     uri = "file:///benchmark/gen.sov"
     client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
         uri=uri, language_id="sovereign", version=1, text=SOURCE)))

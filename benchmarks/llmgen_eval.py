@@ -27,14 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.llm.fake_ollama import FakeOllama
 
-from sovereign.generate.pipeline import Generation, Generator, RunState
+from sovereign.generate.pipeline import Generation, RunState
 from sovereign.generate.prompt import Place
 from sovereign.generate.triggers import request_on
+from sovereign.host.services import LLMConfig, build
 from sovereign.lang.assembler import assemble
 from sovereign.lang.expectations import expectations
-from sovereign.llm.models import ModelManager
-from sovereign.llm.ollama import OllamaClient
-from sovereign.llm.pool import Hosts
 from sovereign.vm.sandbox import run_program
 
 CASES = Path(__file__).resolve().parent / "llmgen_cases"
@@ -106,7 +104,7 @@ def prints_as_meant(case: Case, generation: Generation, at_run_time: bool) -> bo
     return run.halted and run.output == case.output
 
 
-async def evaluate(server: FakeOllama, manager: ModelManager, at_run_time: bool) -> Tally:
+async def evaluate(server: FakeOllama, at_run_time: bool) -> Tally:
     tally = Tally()
     for case in cases():
         after = case.source.split("\n")[case.line + 1:]
@@ -118,7 +116,8 @@ async def evaluate(server: FakeOllama, manager: ModelManager, at_run_time: bool)
         # the scripted server finds the request in the JSON it is sent
         server.script(MODEL, capabilities=["completion"],
                       by_prompt={json.dumps(request)[1:-1]: scripted})
-        generator = Generator(manager, attempts=len(scripted))
+        services = build(LLMConfig(ollama=(server.url,), attempts=len(scripted)))
+        generator = services.generator
         started = time.perf_counter()
         if at_run_time:
             outcome = await generator.generate(request, Place("", -1),
@@ -126,6 +125,7 @@ async def evaluate(server: FakeOllama, manager: ModelManager, at_run_time: bool)
         else:
             outcome = await generator.generate(request, Place(case.source, case.line))
         tally.seconds.append(time.perf_counter() - started)
+        await services.close()
         if not isinstance(outcome, Generation):
             tally.refused += 1
         elif prints_as_meant(case, outcome, at_run_time):
@@ -147,13 +147,10 @@ def report(label: str, tally: Tally) -> str:
 
 async def main() -> list[tuple[str, Tally]]:
     server = FakeOllama()
-    url = await server.start()
+    await server.start()
     server.script(MODEL, capabilities=["completion"])  # a chat model: the feedback is seen
-    manager = ModelManager(Hosts([OllamaClient(url)]))
-    await manager.refresh()
-    results = [(f"{MODEL} (scripted) in the editor", await evaluate(server, manager, False)),
-               (f"{MODEL} (scripted) in sovereign run", await evaluate(server, manager, True))]
-    await manager.hosts.close()
+    results = [(f"{MODEL} (scripted) in the editor", await evaluate(server, False)),
+               (f"{MODEL} (scripted) in sovereign run", await evaluate(server, True))]
     await server.stop()
     for label, tally in results:
         print(report(label, tally))

@@ -3,27 +3,12 @@ printed, never asserted)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from types import ModuleType
-
 import pytest
 
 from sovereign.lang.analysis import analyse
 from sovereign.lang.assembler import assemble
 
-from .conftest import ROOT
-
-
-def load(name: str) -> ModuleType:
-    """Import a benchmark script as `python benchmarks/NAME.py` would run it."""
-    if str(ROOT / "benchmarks") not in sys.path:
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .conftest import benchmark
 
 
 @pytest.mark.parametrize(("program", "python", "n"), [
@@ -33,7 +18,7 @@ def load(name: str) -> ModuleType:
 ])
 def test_vm_benchmark_programs_compute_what_python_computes(program: str, python: str,
                                                             n: int) -> None:
-    bench = load("vm_speed")
+    bench = benchmark("vm_speed")
     source = getattr(bench, program).format(n=n)
     expected = getattr(bench, python)(n)
     for compiled in (False, True):
@@ -41,7 +26,7 @@ def test_vm_benchmark_programs_compute_what_python_computes(program: str, python
 
 
 def test_generated_analysis_programs_are_clean() -> None:
-    bench = load("analysis_speed")
+    bench = benchmark("analysis_speed")
     for lines in (100, 1000):
         text = bench.generate(lines)
         assembly = assemble(text)

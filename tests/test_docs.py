@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from sovereign.checker import STOPPED_AT_LLM
 from sovereign.lang.opcodes import OPCODES
 from sovereign.lang.reference import opcode_reference
+from sovereign.vm.checker import STOPPED_AT_LLM
 from sovereign.vm.errors import RUNTIME_ERRORS
 
 from .conftest import ROOT

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sovereign.checker import check
 from sovereign.lang.assembler import assemble
+from sovereign.vm.checker import check
 from sovereign.vm.config import VMConfig
 from sovereign.vm.sandbox import Refusal, run_program
 

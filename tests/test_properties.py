@@ -6,10 +6,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sovereign.checker import check
 from sovereign.lang.analysis import analyse, forget_runs
 from sovereign.lang.assembler import assemble
 from sovereign.lang.opcodes import OPCODES, Operand
+from sovereign.vm.checker import check
 from sovereign.vm.config import VMConfig
 from sovereign.vm.errors import RUNTIME_ERRORS
 from sovereign.vm.machine import Failed, Halted, Suspended

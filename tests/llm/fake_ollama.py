@@ -50,6 +50,9 @@ class FakeOllama:
         self.requests: list[tuple[str, Any]] = []
         self.disconnected_at: list[float] = []
         self.version = "0.9.0"
+        self.api_key: str | None = None
+        """When set, the OpenAI-compatible endpoints answer 401 unless sent this key, as
+        vLLM or LM Studio started with a key do."""
         self._calls: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -115,8 +118,17 @@ class FakeOllama:
                          "quantization_level": "Q4_K_M"}}
             for name, script in self.scripts.items()]})
 
+    def _unauthorised(self, request: web.Request) -> web.Response | None:
+        if self.api_key is None or not request.path.startswith("/v1/") or \
+                request.headers.get("Authorization") == f"Bearer {self.api_key}":
+            return None
+        return web.json_response({"error": {"message": "Incorrect API key provided",
+                                            "type": "invalid_request_error"}}, status=401)
+
     async def _openai_models(self, request: web.Request) -> web.Response:
         self.requests.append((request.path, dict(request.headers)))
+        if (refused := self._unauthorised(request)) is not None:
+            return refused
         return web.json_response({"object": "list", "data": [
             {"id": name, "object": "model", "created": 0, "owned_by": "library"}
             for name in self.scripts]})
@@ -138,6 +150,8 @@ class FakeOllama:
     async def _generate(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append((request.path, body))
+        if (refused := self._unauthorised(request)) is not None:
+            return refused
         model = body.get("model", "")
         script = self.scripts.get(model)
         if script is None or script.fault == "not-found":

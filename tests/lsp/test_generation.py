@@ -278,3 +278,34 @@ async def test_a_whole_program_answer_is_a_minimal_edit(llm_client: RecordingCli
     assert isinstance(item.text_edit, T.TextEdit)
     assert item.text_edit.new_text == '; gen: greet name\nPUSH "Hi"\nPRINT'
     assert item.additional_text_edits is None  # nothing else changed, so nothing else is edited
+
+
+async def test_the_editor_reaches_an_openai_server_that_needs_its_key(
+        llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.api_key = "sk-local"
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSH #2\nPRINT"])
+    await settings_changed(llm_client, {"llm": {"host": None, "openai": [ollama.url],
+                                                "apiKey": "sk-local"}})
+    uri = await open_document(llm_client, SOURCE)
+    (item,) = [i for i in (await complete(llm_client, uri, 2)).items
+               if i.label.startswith("Generate:")]
+    assert item.detail is not None and item.detail.startswith("qwen2.5-coder:7b ·")
+    assert any(path == "/v1/chat/completions" for path, _ in ollama.requests)
+    await settings_changed(llm_client, {"llm": {"apiKey": "wrong"}})
+    other = await open_document(llm_client, SOURCE.replace("twice", "three times"))
+    assert not [i for i in (await complete(llm_client, other, 2)).items
+                if i.label.startswith("Generate:")]
+    assert "Incorrect API key provided" in llm_client.statuses[-1].message  # type: ignore[attr-defined]
+
+
+async def test_generation_asks_the_selected_model_first(llm_client: RecordingClient) -> None:
+    ollama = scripted(llm_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSH #1\nPRINT"])
+    ollama.script("qwen2.5-coder:1.5b", chunks=["PUSH #1\nPRINT"])
+    await settings_changed(llm_client, {"llm": {"model": "qwen2.5-coder:1.5b"}})
+    uri = await open_document(llm_client, SOURCE)
+    await complete(llm_client, uri, 2)
+    asked = {body["model"] for _, body in ollama.requests if isinstance(body, dict)
+             and "prompt" in body or isinstance(body, dict) and "messages" in body}
+    assert asked == {"qwen2.5-coder:1.5b"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..checker import CheckResult, check
 from ..lang.assembler import Assembly, Value
 from ..lang.findings import Finding
 from ..lang.opcodes import ENDS_BLOCK
+from ..vm.checker import CheckResult, check
 from ..vm.config import VMConfig
 
 CATEGORIES = {

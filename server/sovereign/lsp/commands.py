@@ -13,7 +13,7 @@ from typing import Any
 
 from lsprotocol import types as T
 
-from ..checker import runtime_finding
+from ..vm.checker import runtime_finding
 from .server import SERVER, SovereignServer, answer_empty_on_failure
 
 RUN = "sovereign.server.run"

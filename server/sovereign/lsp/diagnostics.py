@@ -12,8 +12,8 @@ import asyncio
 
 from lsprotocol import types as T
 
-from ..checker import CheckResult
 from ..lang.findings import Finding
+from ..vm.checker import CheckResult
 from .documents import Snapshot
 from .server import LOG, SERVER, SovereignServer
 

@@ -11,10 +11,10 @@ from functools import cached_property
 
 from pygls.workspace import TextDocument
 
-from ..checker import CheckResult
 from ..lang.analysis import Analysis, analyse
 from ..lang.assembler import Assembly, assemble
 from ..lang.symbols import SymbolIndex, index_symbols
+from ..vm.checker import CheckResult
 from ..vm.sandbox import RunResult
 from .convert import Converter
 

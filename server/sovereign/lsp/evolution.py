@@ -58,7 +58,7 @@ def code_actions(ls: SovereignServer, params: T.CodeActionParams) -> list[T.Code
 async def resolve(ls: SovereignServer, action: T.CodeAction) -> T.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     snapshot = _current(ls, data.get("uri", ""), data.get("version"))
-    problem = diagnose(snapshot.text, ls.settings.sandbox.config(), line=data.get("line"),
+    problem = diagnose(snapshot.text, ls.settings.sandbox, line=data.get("line"),
                        code=data.get("code"))
     if problem is None:
         ls.window_show_message(T.ShowMessageParams(
@@ -93,7 +93,7 @@ async def evolve_selection(ls: SovereignServer, uri: str, selection: T.Range,
         return {"ok": False, "reason": f"{uri} is not open"}
     first, last = selection.start.line, max(selection.start.line, selection.end.line - (
         1 if selection.end.character == 0 and selection.end.line > selection.start.line else 0))
-    found = diagnose(snapshot.text, ls.settings.sandbox.config())
+    found = diagnose(snapshot.text, ls.settings.sandbox)
     if found is not None and first <= found.line <= last:
         problem = replace(found, first=first, last=last)
     else:
@@ -117,7 +117,7 @@ async def _evolve(ls: SovereignServer, snapshot: Snapshot, problem: Problem,
     from ..evolve.engine import Repair
 
     await ls.with_settings()
-    evolver = ls.generations.evolver(ls)
+    evolver = ls.generations.services(ls).evolver
     ls.generations.tell(ls, "working", f"evolving: {problem.category}")
     outcome = await with_progress(
         ls, "Sovereign: evolving", problem.category,

@@ -136,7 +136,7 @@ async def _looks_finished(ls: SovereignServer, snapshot: Snapshot, col: int, tex
 async def list_models(ls: SovereignServer) -> dict[str, Any]:
     """The models the configured hosts offer, for the editor's model picker."""
     await ls.with_settings()
-    manager = ls.generations.manager(ls)
+    manager = ls.generations.services(ls).manager
     models = await manager.refresh()
     return {"models": [{"name": m.name, "host": m.host,
                         "capabilities": sorted(m.capabilities),

@@ -47,10 +47,9 @@ async def _pull_settings(ls: SovereignServer, pushed: object = None) -> None:
     if problem is not None:
         LOG.warning(problem)
         ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Warning, message=problem))
-    described = changed_from_defaults(settings)
-    if described != ls.settings_described:
-        LOG.info("settings: %s", described)
-        ls.settings_described = described
+    if settings != ls.settings_logged:
+        LOG.info("settings: %s", changed_from_defaults(settings))
+        ls.settings_logged = settings
     ls.settings = settings
 
 

@@ -16,11 +16,11 @@ from lsprotocol import types as T
 from ..generate.prompt import Place
 from ..generate.triggers import request_on
 from ..vm.machine import LLMRequest
+from .settings import llm_config
 
 if TYPE_CHECKING:  # the pipeline and the HTTP stack load with the first generation
-    from ..evolve.engine import Evolver
-    from ..generate.pipeline import Generation, Generator, Outcome
-    from ..llm.models import ModelManager
+    from ..generate.pipeline import Generation, Outcome
+    from ..host.services import Services
     from .documents import Snapshot
     from .server import SovereignServer
 
@@ -41,60 +41,31 @@ class Generations:
     needed), the job running per document, and the last status the user was told."""
 
     def __init__(self) -> None:
-        self._manager: ModelManager | None = None
-        self._generator: Generator | None = None
-        self._evolver: Evolver | None = None
+        self._services: Services | None = None
         self._jobs: dict[str, _Job] = {}
         self._answers: dict[str, str] = {}
         """Generated code by the prompt of an LLMGEN line: the editor's sandbox runs past
         such a line with it."""
         self._status: tuple[str, str] | None = None
 
-    def manager(self, ls: SovereignServer) -> ModelManager:
-        """The model manager over the configured hosts, shared by generation and evolution."""
-        if self._manager is None:
-            from ..llm.models import ModelManager
-            from ..llm.setup import HostSetting, LLMSettings, make_hosts
+    def services(self, ls: SovereignServer) -> Services:
+        """The LLM services, built by the composition root from the current settings when
+        first needed (the HTTP stack loads with the first generation, not at start-up)."""
+        if self._services is None:
+            from ..host.services import build
 
-            llm = ls.settings.llm
-            hosts = ([HostSetting(llm.host)] if llm.host else []) + [
-                HostSetting(url, "openai") for url in llm.openai]
-            self._manager = ModelManager(make_hosts(LLMSettings(tuple(hosts))))
-        return self._manager
-
-    def generator(self, ls: SovereignServer) -> Generator:
-        if self._generator is None:
-            from ..generate.pipeline import Generator
-
-            llm = ls.settings.llm
-            self._generator = Generator(self.manager(ls), attempts=llm.attempts,
-                                        model=llm.model, config=ls.settings.sandbox.config())
-        return self._generator
-
-    def evolver(self, ls: SovereignServer) -> Evolver:
-        if self._evolver is None:
-            from pathlib import Path
-
-            from ..evolve.engine import Evolver
-            from ..evolve.memory import PatternMemory
-
-            path = ls.settings.evolve.memory_path
-            memory = PatternMemory(Path(path) if path else None)
-            self._evolver = Evolver(memory, self.manager(ls), ls.settings.evolve.rounds,
-                                    ls.settings.sandbox.config(), model=ls.settings.llm.model)
-        return self._evolver
+            self._services = build(llm_config(ls.settings))
+        return self._services
 
     async def reset(self) -> None:
-        """Forget the pipeline (the settings changed); its kept generations go with it."""
+        """Forget the services (the settings changed); their kept generations go with them."""
         for job in self._jobs.values():
             job.task.cancel()
         self._jobs.clear()
-        if self._manager is not None:
-            await self._manager.hosts.close()
-        if self._evolver is not None:
-            self._evolver.memory.close()
+        if self._services is not None:
+            await self._services.close()
         self._answers.clear()
-        self._manager = self._generator = self._evolver = None
+        self._services = None
 
     def answer(self, request: LLMRequest) -> str | None:
         """A kept answer for a runtime LLM request: the editor's sandbox runs past LLMGEN
@@ -103,9 +74,9 @@ class Generations:
 
     def ready(self, ls: SovereignServer, snapshot: Snapshot, line: int) -> Generation | None:
         request = request_on(snapshot.assembly.texts[line])
-        if request is None or self._generator is None:
+        if request is None or self._services is None:
             return None
-        return self._generator.cached(request, Place(snapshot.text, line))
+        return self._services.generator.cached(request, Place(snapshot.text, line))
 
     def refused(self, snapshot: Snapshot, line: int) -> bool:
         """Whether a model already answered the request on `line` and every answer was
@@ -149,7 +120,7 @@ class Generations:
         await ls.with_settings()
         from ..generate.pipeline import Generation
 
-        generator = self.generator(ls)
+        generator = self.services(ls).generator
         outcome = await with_progress(
             ls, "Sovereign: generating", request,
             lambda on_text: generator.generate(request, place, on_text))

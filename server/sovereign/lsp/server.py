@@ -35,7 +35,7 @@ class SovereignServer(LanguageServer):
                          text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
         self.documents = Documents()
         self.settings = Settings()
-        self.settings_described = ""
+        self.settings_logged: Settings | None = None
         """The settings as last written to the log, which says each change once."""
         self.open_uris: set[str] = set()
         """Documents the client has opened, spelled as the client spells their URIs."""
@@ -57,7 +57,7 @@ class SovereignServer(LanguageServer):
         """Run a program in the sandbox, under the current settings, on the worker thread: the
         server keeps answering meanwhile, and a cancelled request stops waiting for it. At an
         LLM instruction it uses an answer generated earlier, never a new one."""
-        run = partial(run_program, program, self.settings.sandbox.config(),
+        run = partial(run_program, program, self.settings.sandbox,
                       fulfil=self.generations.answer)
         return await asyncio.get_running_loop().run_in_executor(self._sandbox, run)
 

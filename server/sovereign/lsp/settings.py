@@ -6,30 +6,20 @@ ignored, and invalid values give one clear message while the defaults stay in fo
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
+from cattrs.v import format_exception
 
 from ..vm.config import VMConfig
 
-
-@attrs.frozen
-class SandboxSettings:
-    """The sandbox's limits for checking code as it is typed (VMConfig's tight defaults)."""
-
-    max_steps: int = VMConfig.max_steps
-    max_stack: int = VMConfig.max_stack
-    max_names: int = VMConfig.max_names
-    max_call_depth: int = VMConfig.max_call_depth
-    max_string: int = VMConfig.max_string
-    max_output: int = VMConfig.max_output
-    max_millis: float = VMConfig.max_millis
-
-    def config(self) -> VMConfig:
-        return VMConfig(**attrs.asdict(self))
+if TYPE_CHECKING:
+    from ..host.services import LLMConfig
 
 
 @attrs.frozen
@@ -50,6 +40,8 @@ class LlmSettings:
     enabled: bool = True
     host: str | None = None
     openai: tuple[str, ...] = ()
+    api_key: str | None = None
+    """The OpenAI-compatible servers' key; None: OPENAI_API_KEY in the server's environment."""
     model: str | None = None
     debounce_ms: int = attrs.field(default=300, validator=attrs.validators.ge(0))
     attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
@@ -65,7 +57,9 @@ class EvolveSettings:
 
 @attrs.frozen
 class Settings:
-    sandbox: SandboxSettings = SandboxSettings()
+    sandbox: VMConfig = attrs.field(factory=VMConfig)
+    """The sandbox's limits for checking code as it is typed: VMConfig itself, its fields read
+    as camelCase (`maxSteps`), so no limit is written twice."""
     diagnostics: DiagnosticsSettings = DiagnosticsSettings()
     inlay_hints: InlayHintSettings = InlayHintSettings()
     llm: LlmSettings = LlmSettings()
@@ -85,17 +79,53 @@ def _converter() -> cattrs.Converter:
         return make_dict_structure_fn(cls, converter, **renames)  # type: ignore[arg-type]
 
     converter.register_structure_hook_factory(attrs.has, structure_factory)
+    converter.register_structure_hook(VMConfig, _vm_config)
     return converter
+
+
+class LimitError(ValueError):
+    """A sandbox limit that is not a positive number: its message is the user's to read."""
+
+
+def _vm_config(raw: object, kind: type) -> VMConfig:
+    """The sandbox's limits from `{"maxSteps": 1000, ...}`; VMConfig checks every value."""
+    if not isinstance(raw, dict):
+        raise LimitError(f"sandbox must be an object, not {raw!r}")
+    names = {_camel(f.name): f.name for f in dataclasses.fields(VMConfig)}
+    given = {names[key]: value for key, value in raw.items() if key in names}
+    for name, value in given.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise LimitError(f"sandbox.{_camel(name)} must be a number, not {value!r}")
+    try:
+        return dataclasses.replace(VMConfig(), **given)
+    except ValueError as error:  # VMConfig names the field first: `max_steps must be ...`
+        name, _, rest = str(error).partition(" ")
+        raise LimitError(f"sandbox.{_camel(name)} {rest}") from None
+
+
+def _message(error: BaseException, kind: type | None) -> str:
+    return str(error) if isinstance(error, LimitError) else format_exception(error, kind)
 
 
 _CONVERTER = _converter()
 
 
+def llm_config(settings: Settings) -> LLMConfig:
+    """What the composition root builds the editor's LLM services from."""
+    from ..host.services import LLMConfig
+
+    llm, evolve = settings.llm, settings.evolve
+    return LLMConfig(ollama=(llm.host,) if llm.host else (), openai=llm.openai,
+                     api_key=llm.api_key, model=llm.model, attempts=llm.attempts,
+                     rounds=evolve.rounds,
+                     memory_path=Path(evolve.memory_path) if evolve.memory_path else None,
+                     sandbox=settings.sandbox)
+
+
 def changed_from_defaults(settings: Settings) -> str:
     """The settings that differ from the defaults, as the client spells them, for the log:
     `llm.model = 'qwen2.5-coder:7b', sandbox.maxSteps = 1000`, or `all defaults`."""
-    pairs = _differences(attrs.asdict(settings, recurse=False), attrs.asdict(
-        Settings(), recurse=False), "")
+    pairs = _differences(_fields(settings), _fields(Settings()), "")
     return ", ".join(f"{name} = {value!r}" for name, value in pairs) or "all defaults"
 
 
@@ -105,12 +135,17 @@ def _differences(values: dict[str, Any], defaults: dict[str, Any],
     for name, value in values.items():
         key = prefix + _camel(name)
         default = defaults[name]
-        if attrs.has(type(value)):
-            found += _differences(attrs.asdict(value, recurse=False),
-                                  attrs.asdict(default, recurse=False), key + ".")
+        if attrs.has(type(value)) or dataclasses.is_dataclass(value):
+            found += _differences(_fields(value), _fields(default), key + ".")
         elif value != default:
-            found.append((key, value))
+            found.append((key, "(set)" if name == "api_key" else value))
     return found
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    if attrs.has(type(value)):
+        return attrs.asdict(value, recurse=False)
+    return dataclasses.asdict(value)
 
 
 def read_settings(raw: object) -> tuple[Settings, str | None]:
@@ -121,9 +156,8 @@ def read_settings(raw: object) -> tuple[Settings, str | None]:
         return Settings(), "invalid sovereign settings (not an object): using the defaults"
     try:
         settings = _CONVERTER.structure(raw, Settings)
-        settings.sandbox.config()
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
-        details = "; ".join(cattrs.transform_error(exc)) if isinstance(
-            exc, cattrs.BaseValidationError) else str(exc)
+        details = "; ".join(cattrs.transform_error(exc, format_exception=_message)) \
+            if isinstance(exc, cattrs.BaseValidationError) else str(exc)
         return Settings(), f"invalid sovereign settings ({details}): using the defaults"
     return settings, None

@@ -1,20 +1,40 @@
-"""What `sovereign evolve` prints: the repair as a unified diff with its confidence, or why
-there is none; and, with --history, what the pattern memory has learned."""
+"""`sovereign evolve`: the repair as a unified diff with who wrote it, its confidence and the
+candidates that were refused, or why there is none; with --history, what the pattern memory
+has learned."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import difflib
+import sys
 from pathlib import Path
 
+from ..evolve.engine import Repair
+from ..evolve.memory import PatternMemory
+from ..evolve.problem import Problem, diagnose
+from ..host.services import LLMConfig, build
 from ..lang.assembler import assemble
-from ..llm.models import ModelManager
-from ..llm.setup import LLMSettings, make_hosts
-from .engine import Evolver, Repair
-from .memory import PatternMemory
-from .problem import Problem, diagnose
+from .parser import llm_config, read
 
 
-async def evolve_file(path: Path, source: bytes, settings: LLMSettings, instruction: str,
+def evolve(args: argparse.Namespace) -> int:
+    if args.history:
+        print(history())
+        return 0
+    if args.file is None:
+        print("sovereign evolve: give a FILE (or --history)", file=sys.stderr)
+        return 2
+    source = read(args.file)
+    if source is None:
+        return 1
+    text, status = asyncio.run(evolve_file(args.file, source, llm_config(args),
+                                           args.instruction, args.write))
+    print(text)
+    return status
+
+
+async def evolve_file(path: Path, source: bytes, config: LLMConfig, instruction: str,
                       write: bool) -> tuple[str, int]:
     """The report and the exit status: 0 repaired (or nothing to repair), 1 no repair."""
     text = source.decode("utf-8", "replace")
@@ -26,13 +46,11 @@ async def evolve_file(path: Path, source: bytes, settings: LLMSettings, instruct
     if problem is None:
         last = max(0, len(text.split("\n")) - 1)
         problem = Problem("requested change", "", instruction, 0, 0, last)
-    hosts = make_hosts(settings)
-    memory = PatternMemory()
+    services = build(config)
     try:
-        outcome = await Evolver(memory, ModelManager(hosts)).evolve(text, problem, instruction)
+        outcome = await services.evolver.evolve(text, problem, instruction)
     finally:
-        await hosts.close()
-        memory.close()
+        await services.close()
     if not isinstance(outcome, Repair):
         lines = [f"{path}: no repair for {problem.category}: {outcome.reason}"]
         return "\n".join(lines + [f"  {c.why}" for c in outcome.candidates if not c.ok]), 1

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .lang.analysis import Analysis, analyse
-from .lang.assembler import Assembly, Program, assemble
-from .lang.expectations import expectations, first_mismatch
-from .lang.findings import Finding, Related, Severity, Span
-from .lang.opcodes import BRANCHES
-from .vm.config import VMConfig
-from .vm.errors import VMError
-from .vm.machine import LLMRequest
-from .vm.sandbox import Fulfil, RunResult, no_llm, run_program
+from ..lang.analysis import Analysis, analyse
+from ..lang.assembler import Assembly, Program, assemble
+from ..lang.expectations import expectations, first_mismatch
+from ..lang.findings import Finding, Related, Severity, Span
+from ..lang.opcodes import BRANCHES
+from .config import VMConfig
+from .errors import VMError
+from .machine import LLMRequest
+from .sandbox import Fulfil, RunResult, no_llm, run_program
 
 STOPPED_AT_LLM = "R330"
 """The code of the notice that a check stopped at an LLM instruction it had no answer for."""

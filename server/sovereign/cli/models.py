@@ -1,17 +1,34 @@
-"""What `sovereign models` and `sovereign doctor` say: the hosts, their models, and what to do
-when something is missing."""
+"""`sovereign models` and `sovereign doctor`: the hosts, their models, and what to do when
+something is missing."""
 
 from __future__ import annotations
 
-from .models import CODE, FIM, ModelManager
-from .setup import LLMSettings, make_hosts
+import argparse
+import asyncio
+
+from ..host.services import LLMConfig, host_settings
+from ..llm.models import CODE, FIM, ModelManager
+from ..llm.setup import make_hosts
+from .parser import llm_config
 
 SUGGESTED = "qwen2.5-coder:7b"
 
 
-async def list_models(settings: LLMSettings) -> tuple[str, bool]:
+def list_models(args: argparse.Namespace) -> int:
+    text, ok = asyncio.run(models_table(llm_config(args)))
+    print(text)
+    return 0 if ok else 1
+
+
+def doctor(args: argparse.Namespace) -> int:
+    text, ok = asyncio.run(diagnose(llm_config(args)))
+    print(text)
+    return 0 if ok else 1
+
+
+async def models_table(config: LLMConfig) -> tuple[str, bool]:
     """A table of every model on every reachable host; False when no host answered."""
-    hosts = make_hosts(settings)
+    hosts = make_hosts(host_settings(config))
     try:
         lines = []
         reachable = False
@@ -31,9 +48,9 @@ async def list_models(settings: LLMSettings) -> tuple[str, bool]:
         await hosts.close()
 
 
-async def diagnose(settings: LLMSettings) -> tuple[str, bool]:
+async def diagnose(config: LLMConfig) -> tuple[str, bool]:
     """Whether an LLM is usable, and the next step when it is not."""
-    hosts = make_hosts(settings)
+    hosts = make_hosts(host_settings(config))
     try:
         lines = []
         healthy = []

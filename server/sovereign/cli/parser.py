@@ -1,0 +1,158 @@
+"""The command line: every command, its flags, and what they build (the VM's limits, the LLM
+configuration)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..vm.config import VMConfig
+
+if TYPE_CHECKING:
+    from ..host.services import LLMConfig
+
+UNSUPPORTED_TRANSPORTS = ("--node-ipc", "--socket", "--pipe")
+"""Transports LSP clients may ask for that this server does not speak: each is refused with
+a message that says what to use instead, rather than argparse's bare "unrecognized"."""
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="sovereign", description="The Sovereign assembly "
+                                  "toolchain: check, run and repair programs; serve editors.")
+    top.add_argument("--version", action="version", version=f"sovereign {__version__}")
+    commands = top.add_subparsers(required=True, metavar="COMMAND")
+
+    check_cmd = commands.add_parser("check", help="report every error and finding in files")
+    check_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    _limit_flags(check_cmd, VMConfig())
+    check_cmd.set_defaults(command=_command("programs", "check"))
+
+    run_cmd = commands.add_parser("run", help="run a program and print its output")
+    run_cmd.add_argument("file", type=Path, metavar="FILE")
+    run_cmd.add_argument("--show-compiled", action="store_true",
+                         help="list the program, its blocks and the Python the VM compiled "
+                              "hot ones to (on stderr)")
+    run_cmd.add_argument("--trace", action="store_true",
+                         help="print each executed instruction with its line and the stack "
+                              "top after it (on stderr; runs by the reference interpreter)")
+    run_cmd.add_argument("--model", help="the model LLMGEN and EVOLVE ask first")
+    _host_flags(run_cmd)
+    _limit_flags(run_cmd, VMConfig.run_defaults())
+    run_cmd.set_defaults(command=_command("programs", "run"))
+
+    evolve_cmd = commands.add_parser(
+        "evolve", help="repair a file's first problem, validated in the sandbox")
+    evolve_cmd.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    evolve_cmd.add_argument("--write", action="store_true", help="apply the repair to FILE")
+    evolve_cmd.add_argument("--history", action="store_true",
+                            help="show what the pattern memory has learned")
+    evolve_cmd.add_argument("--instruction", default="", help="what to change, in words")
+    evolve_cmd.add_argument("--model", help="the model asked first")
+    _host_flags(evolve_cmd)
+    evolve_cmd.set_defaults(command=_command("evolve", "evolve"))
+
+    models_cmd = commands.add_parser("models", help="list the models on the LLM hosts")
+    _host_flags(models_cmd)
+    models_cmd.set_defaults(command=_command("models", "list_models"))
+
+    doctor_cmd = commands.add_parser("doctor", help="check that an LLM is reachable and usable")
+    _host_flags(doctor_cmd)
+    doctor_cmd.set_defaults(command=_command("models", "doctor"))
+
+    lsp_cmd = commands.add_parser("lsp", help="start the language server (stdio by default)")
+    lsp_cmd.add_argument("--stdio", action="store_true",
+                         help="speak LSP on stdin/stdout (the default; LSP clients pass it)")
+    lsp_cmd.add_argument("--tcp", action="store_true", help="listen on 127.0.0.1 instead")
+    lsp_cmd.add_argument("--port", type=_positive(int), default=2087,
+                         help="the TCP port (default 2087)")
+    lsp_cmd.add_argument("--clientProcessId", dest="client_process_id", type=int,
+                         help=argparse.SUPPRESS)  # passed by vscode-languageclient; not needed
+    for transport in UNSUPPORTED_TRANSPORTS:
+        lsp_cmd.add_argument(transport, nargs="?", const="", dest=dest(transport),
+                             help=argparse.SUPPRESS)
+    lsp_cmd.set_defaults(command=_command("server", "lsp"))
+    return top
+
+
+def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The command `name` of `module`, imported when it runs: `sovereign run` loads nothing
+    of the LLM stack or the server."""
+    def command(args: argparse.Namespace) -> int:
+        found: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f"{__package__}.{module}"), name)
+        return found(args)
+
+    return command
+
+
+def dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
+def _host_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--host", action="append", default=[], metavar="URL",
+                         help="an Ollama host (repeatable; default: OLLAMA_HOST, else "
+                              "127.0.0.1:11434)")
+    command.add_argument("--openai", action="append", default=[], metavar="URL",
+                         help="an OpenAI-compatible host, e.g. http://127.0.0.1:8000 "
+                              "(repeatable; the key from OPENAI_API_KEY)")
+
+
+def llm_config(args: argparse.Namespace, sandbox: VMConfig | None = None) -> LLMConfig:
+    """The LLM configuration the flags give (the composition root reads the rest)."""
+    from ..host.services import LLMConfig
+
+    return LLMConfig(ollama=tuple(args.host), openai=tuple(args.openai),
+                     model=getattr(args, "model", None), sandbox=sandbox or VMConfig())
+
+
+def _limit_flags(command: argparse.ArgumentParser, defaults: VMConfig) -> None:
+    limits = command.add_argument_group("limits")
+    for flag, name, what in (
+        ("--max-steps", "max_steps", "instructions executed"),
+        ("--max-stack", "max_stack", "values on the stack"),
+        ("--max-names", "max_names", "names in memory"),
+        ("--max-call-depth", "max_call_depth", "active CALLs"),
+        ("--max-string", "max_string", "characters in a string"),
+        ("--max-output", "max_output", "bytes of output"),
+    ):
+        limits.add_argument(flag, dest=name, type=_positive(int), default=getattr(defaults, name),
+                            metavar="N", help=f"most {what} (default {getattr(defaults, name)})")
+    limits.add_argument("--max-time", dest="max_millis", type=_positive(float),
+                        default=defaults.max_millis, metavar="MS",
+                        help=f"wall-clock budget in milliseconds (default {defaults.max_millis:g})")
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type that accepts only positive numbers, with a clear message otherwise."""
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+        return value
+
+    return parse
+
+
+def limits(args: argparse.Namespace) -> VMConfig:
+    """The limits the flags set: every VMConfig field has one (see `_limit_flags`)."""
+    return VMConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(VMConfig)})
+
+
+def read(path: Path) -> bytes | None:
+    """A file's bytes, or None after saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        print(f"sovereign: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return None
