@@ -64,6 +64,13 @@ class FakeOllama:
             await asyncio.sleep(0.002)
         return bool(self.disconnected_at)
 
+    async def asked(self, path: str, timeout: float = 5.0) -> bool:
+        """Whether a request for `path` arrived, waiting up to `timeout` seconds for one."""
+        deadline = time.monotonic() + timeout
+        while not any(p == path for p, _ in self.requests) and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        return any(p == path for p, _ in self.requests)
+
     def script(self, model: str, **settings: Any) -> Script:
         self.scripts[model] = Script(**settings)
         return self.scripts[model]

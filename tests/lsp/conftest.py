@@ -1,22 +1,30 @@
-"""A real server over stdio, driven by pytest-lsp's client, which also records every
-publishDiagnostics so that tests can wait for a given version without sleeping."""
+"""Servers for the protocol tests, driven by pytest-lsp's client, which also records every
+notification so that tests can wait for one without sleeping: most run the server in this
+process, joined to the client in memory (create_server() builds a fresh one per test); the
+`stdio_` fixtures run the real process, started as VS Code starts it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import logging
 import re
+import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import pytest
 import pytest_lsp
 from lsprotocol import types as T
-from pygls.protocol import default_converter
+from pygls.protocol import JsonRPCProtocol, default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
+from sovereign.lsp.main import LOGGERS, create_server, log_to_client
 from tests.llm.fake_ollama import FakeOllama
 
 SERVER = [sys.executable, "-m", "sovereign", "lsp", "--stdio"]
@@ -100,51 +108,13 @@ def _recording_client() -> RecordingClient:
 
 
 CONFIG = ClientServerConfig(server_command=SERVER, client_factory=_recording_client)
-
-
-@pytest_lsp.fixture(config=CONFIG)
-async def client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
-    """A client with VS Code's capabilities and a short debounce."""
-    lsp_client.set_configuration(FAST, section="sovereign")
-    result = await lsp_client.initialize_session(T.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code")))
-    lsp_client.server_capabilities = result.capabilities
-    yield
-    await lsp_client.shutdown_session()
-
-
-@pytest_lsp.fixture(config=CONFIG)
-async def llm_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
-    """A VS Code-like client whose server asks a scripted Ollama server (`.ollama`, started
-    here: pytest-lsp fixtures cannot take async fixtures)."""
-    lsp_client.ollama = FakeOllama()
-    url = await lsp_client.ollama.start()
-    memory = Path(tempfile.mkdtemp(prefix="sovereign-memory-")) / "evolve.sqlite3"
-    lsp_client.set_configuration({**FAST, "llm": {"host": url, "debounceMs": 0},
-                                  "evolve": {"memoryPath": str(memory)}}, section="sovereign")
-    result = await lsp_client.initialize_session(T.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code")))
-    lsp_client.server_capabilities = result.capabilities
-    yield
-    await lsp_client.shutdown_session()
-    await lsp_client.ollama.stop()
-
-
-@pytest_lsp.fixture(config=CONFIG)
-async def offline_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
-    """A client whose server's LLM host does not answer."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    lsp_client.set_configuration({**FAST, "llm": {"host": dead, "debounceMs": 0}},
-                                 section="sovereign")
-    await lsp_client.initialize_session(T.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code")))
-    yield
-    await lsp_client.shutdown_session()
-
+"""The real server over stdio, started as the VS Code extension starts it."""
 
 ROOT = Path(__file__).resolve().parents[2]
+VSCODE = client_capabilities("visual-studio-code")
+MINIMAL = T.ClientCapabilities(text_document=T.TextDocumentClientCapabilities(
+    completion=T.CompletionClientCapabilities(
+        completion_item=T.ClientCompletionItemOptions(snippet_support=False))))
 
 
 def extension_client_commands() -> list[str]:
@@ -156,33 +126,130 @@ def extension_client_commands() -> list[str]:
     return re.findall(r'"([^"]+)"', found.group(1))
 
 
-@pytest_lsp.fixture(config=CONFIG)
-async def vscode_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
+class _Pipe:
+    """One direction of an in-memory connection: what one side writes, the other handles on
+    the next turn of the event loop, as if it had come over a socket."""
+
+    def __init__(self, reader: JsonRPCProtocol) -> None:
+        self.reader = reader
+
+    def write(self, data: bytes) -> None:
+        message = json.loads(data, object_hook=self.reader.structure_message)
+        asyncio.get_running_loop().call_soon(self.reader.handle_message, message)
+
+    def close(self) -> None:
+        pass
+
+
+@contextlib.asynccontextmanager
+async def in_process(settings: dict[str, object] | None, capabilities: T.ClientCapabilities,
+                     options: dict[str, object] | None = None,
+                     ) -> AsyncIterator[RecordingClient]:
+    """A server built by create_server() in this process, and a recording client joined to
+    it in memory: the protocol as over stdio, without a process start. At the end the test
+    asserts that no feature failed on what it sent."""
+    server = create_server()
+    client = _recording_client()
+    server.protocol.set_writer(_Pipe(client.protocol), include_headers=False)  # type: ignore[arg-type]
+    client.protocol.set_writer(_Pipe(server.protocol), include_headers=False)  # type: ignore[arg-type]
+    log = log_to_client(server)
+    if settings is not None:
+        client.set_configuration(settings, section="sovereign")
+    try:
+        result = await client.initialize_session(T.InitializeParams(
+            capabilities=capabilities, initialization_options=options))
+        client.server_capabilities = result.capabilities
+        yield client
+        await client.shutdown_async(None)
+        assert not server.failures, f"features failed: {dict(server.failures)}"
+    finally:
+        for name, _ in LOGGERS:  # as they were: other tests read the log with caplog
+            logger = logging.getLogger(name)
+            logger.removeHandler(log)
+            logger.setLevel(logging.NOTSET)
+            logger.propagate = True
+        for task in list(server.checks.values()):
+            task.cancel()
+        await server.generations.reset()
+        server.close()
+
+
+def _llm_settings(url: str, memory: Path) -> dict[str, object]:
+    return {**FAST, "llm": {"host": url, "debounceMs": 0}, "evolve": {"memoryPath": str(memory)}}
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[RecordingClient]:
+    """A client with VS Code's capabilities and a short debounce."""
+    async with in_process(FAST, VSCODE) as joined:
+        yield joined
+
+
+@pytest.fixture
+async def llm_client(ollama: FakeOllama, tmp_path: Path) -> AsyncIterator[RecordingClient]:
+    """A VS Code-like client whose server asks the scripted Ollama server (`.ollama`)."""
+    async with in_process(_llm_settings(ollama.url, tmp_path / "evolve.sqlite3"),
+                          VSCODE) as joined:
+        joined.ollama = ollama
+        yield joined
+
+
+@pytest.fixture
+async def vscode_client(ollama: FakeOllama, tmp_path: Path) -> AsyncIterator[RecordingClient]:
     """A client that starts the server as the VS Code extension does: VS Code's capabilities,
-    the extension's initialization options, and a scripted Ollama server (`.ollama`)."""
+    the extension's initialization options, and the scripted Ollama server (`.ollama`)."""
+    async with in_process(_llm_settings(ollama.url, tmp_path / "evolve.sqlite3"), VSCODE,
+                          {"clientCommands": extension_client_commands()}) as joined:
+        joined.ollama = ollama
+        yield joined
+
+
+@pytest.fixture
+async def offline_client() -> AsyncIterator[RecordingClient]:
+    """A client whose server's LLM host does not answer."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    async with in_process({**FAST, "llm": {"host": dead, "debounceMs": 0}}, VSCODE) as joined:
+        yield joined
+
+
+@pytest.fixture
+async def minimal_client() -> AsyncIterator[RecordingClient]:
+    """A client that declares almost nothing: no snippets, no semantic tokens, no code lens,
+    no workspace/configuration."""
+    async with in_process(None, MINIMAL) as joined:
+        yield joined
+
+
+async def _shut_down_healthy(client: RecordingClient) -> None:
+    """Ask the server whether any feature failed on what the test sent, then shut it down."""
+    health = await client.protocol.send_request_async("sovereign/health", None)
+    assert not health.failures, f"features failed: {health.failures}"
+    await client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def stdio_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
+    """The real server over stdio, with VS Code's capabilities and a short debounce."""
+    lsp_client.set_configuration(FAST, section="sovereign")
+    result = await lsp_client.initialize_session(T.InitializeParams(capabilities=VSCODE))
+    lsp_client.server_capabilities = result.capabilities
+    yield
+    await _shut_down_healthy(lsp_client)
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def stdio_llm_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
+    """The real server over stdio asking a scripted Ollama server (`.ollama`, started here:
+    pytest-lsp fixtures cannot take async fixtures)."""
     lsp_client.ollama = FakeOllama()
     url = await lsp_client.ollama.start()
     memory = Path(tempfile.mkdtemp(prefix="sovereign-memory-")) / "evolve.sqlite3"
-    lsp_client.set_configuration({**FAST, "llm": {"host": url, "debounceMs": 0},
-                                  "evolve": {"memoryPath": str(memory)}}, section="sovereign")
-    result = await lsp_client.initialize_session(T.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        initialization_options={"clientCommands": extension_client_commands()}))
+    lsp_client.set_configuration(_llm_settings(url, memory), section="sovereign")
+    result = await lsp_client.initialize_session(T.InitializeParams(capabilities=VSCODE))
     lsp_client.server_capabilities = result.capabilities
     yield
-    await lsp_client.shutdown_session()
+    await _shut_down_healthy(lsp_client)
     await lsp_client.ollama.stop()
-
-
-MINIMAL = T.ClientCapabilities(text_document=T.TextDocumentClientCapabilities(
-    completion=T.CompletionClientCapabilities(
-        completion_item=T.ClientCompletionItemOptions(snippet_support=False))))
-
-
-@pytest_lsp.fixture(config=CONFIG)
-async def minimal_client(lsp_client: RecordingClient):  # type: ignore[no-untyped-def]
-    """A client that declares almost nothing: no snippets, no semantic tokens, no code lens,
-    no workspace/configuration."""
-    await lsp_client.initialize_session(T.InitializeParams(capabilities=MINIMAL))
-    yield
-    await lsp_client.shutdown_session()
+    shutil.rmtree(memory.parent, ignore_errors=True)

@@ -25,10 +25,11 @@ def extension_command_ids() -> set[str]:
     return contributed | registered
 
 
-async def test_server_commands_never_clash_with_the_extensions(client: RecordingClient) -> None:
+async def test_server_commands_never_clash_with_the_extensions(
+        stdio_client: RecordingClient) -> None:
     """vscode-languageclient registers a VS Code command for each server command: one the
     extension also registers makes the client's start fail ("command already exists")."""
-    provider = client.server_capabilities.execute_command_provider
+    provider = stdio_client.server_capabilities.execute_command_provider
     assert provider is not None
     server = set(provider.commands)
     ours = extension_command_ids()

@@ -13,10 +13,10 @@ from .helpers import change, new_uri, open_document, publications, settled
 
 
 async def test_runtime_error_at_the_failing_instruction_with_its_calls(
-        client: RecordingClient) -> None:
-    uri = await open_document(client, "    PUSH #10\n    CALL f\n    HALT\nf:\n"
+        stdio_client: RecordingClient) -> None:
+    uri = await open_document(stdio_client, "    PUSH #10\n    CALL f\n    HALT\nf:\n"
                                       "    PUSH #0\n    DIV\n    RET\n")
-    first, second = publications(client, uri, 1)
+    first, second = publications(stdio_client, uri, 1)
     assert first.diagnostics == ()
     (error,) = second.diagnostics
     assert (error.code, error.source, error.severity) == ("R301", "sovereign",
@@ -74,13 +74,13 @@ async def test_columns_are_utf16(client: RecordingClient) -> None:
 
 
 async def test_a_burst_of_edits_never_publishes_a_stale_version(
-        client: RecordingClient) -> None:
-    uri = await open_document(client, "PUSH #1\nPRINT\n")
+        stdio_client: RecordingClient) -> None:
+    uri = await open_document(stdio_client, "PUSH #1\nPRINT\n")
     for version in range(2, 40):
-        change(client, uri, version, 0, 6, 7, str(version % 10))
-    final = await settled(client, uri, 39)
+        change(stdio_client, uri, version, 0, 6, 7, str(version % 10))
+    final = await settled(stdio_client, uri, 39)
     assert final == []
-    versions = [p.version for p in publications(client, uri)]
+    versions = [p.version for p in publications(stdio_client, uri)]
     assert versions == sorted(versions)
     assert versions[-1] == 39
 

@@ -36,9 +36,9 @@ async def complete(client: RecordingClient, uri: str, line: int,
     return list(found.items)
 
 
-async def test_completion_of_opcodes_with_snippets(client: RecordingClient) -> None:
-    uri = await open_document(client, "    \n")
-    items = await complete(client, uri, 0, 4)
+async def test_completion_of_opcodes_with_snippets(stdio_client: RecordingClient) -> None:
+    uri = await open_document(stdio_client, "    \n")
+    items = await complete(stdio_client, uri, 0, 4)
     labels = [i.label for i in items]
     assert labels[:3] == ["PUSH", "POP", "DUP"]
     assert len(labels) == len(OPCODES)
@@ -127,12 +127,12 @@ def decode(data: list[int], legend: T.SemanticTokensLegend) -> list[tuple[int, i
     return tokens
 
 
-async def test_semantic_tokens_full_and_range(client: RecordingClient) -> None:
-    uri = await open_document(client, PROGRAM)
-    provider = client.server_capabilities.semantic_tokens_provider
+async def test_semantic_tokens_full_and_range(stdio_client: RecordingClient) -> None:
+    uri = await open_document(stdio_client, PROGRAM)
+    provider = stdio_client.server_capabilities.semantic_tokens_provider
     assert isinstance(provider, T.SemanticTokensRegistrationOptions | T.SemanticTokensOptions)
     legend = provider.legend
-    full = await client.text_document_semantic_tokens_full_async(T.SemanticTokensParams(
+    full = await stdio_client.text_document_semantic_tokens_full_async(T.SemanticTokensParams(
         text_document=document(uri)))
     assert full is not None
     tokens = decode(list(full.data), legend)
@@ -141,7 +141,7 @@ async def test_semantic_tokens_full_and_range(client: RecordingClient) -> None:
     assert (4, 4, 6, "keyword", ["llm"]) in tokens
     assert (3, 10, 5, "variable", ["modification"]) in tokens
     assert (7, 0, 4, "function", ["declaration"]) in tokens
-    part = await client.text_document_semantic_tokens_range_async(T.SemanticTokensRangeParams(
+    part = await stdio_client.text_document_semantic_tokens_range_async(T.SemanticTokensRangeParams(
         text_document=document(uri), range=T.Range(start=position(8, 0), end=position(9, 7))))
     assert part is not None
     assert decode(list(part.data), legend) == [
@@ -181,19 +181,19 @@ async def test_run_lens_and_command(client: RecordingClient) -> None:
     assert answer["ok"] is False and "assembly error" in answer["error"]
 
 
-async def test_a_cancelled_request_is_answered_as_cancelled(client: RecordingClient) -> None:
-    client.set_configuration({"sandbox": {"maxSteps": 10**9, "maxMillis": 2000}},
+async def test_a_cancelled_request_is_answered_as_cancelled(stdio_client: RecordingClient) -> None:
+    stdio_client.set_configuration({"sandbox": {"maxSteps": 10**9, "maxMillis": 2000}},
                              section="sovereign")
-    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=None))
-    await client.wait_for_notification(T.WINDOW_LOG_MESSAGE)
-    uri = await open_document(client, "l: JMP l\n")
-    future = asyncio.wrap_future(client.protocol.send_request(
+    stdio_client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=None))
+    await stdio_client.wait_for_notification(T.WINDOW_LOG_MESSAGE)
+    uri = await open_document(stdio_client, "l: JMP l\n")
+    future = asyncio.wrap_future(stdio_client.protocol.send_request(
         T.WORKSPACE_EXECUTE_COMMAND,
         T.ExecuteCommandParams(command="sovereign.server.run", arguments=[uri]), msg_id="run-1"))
-    client.cancel_request(T.CancelParams(id="run-1"))
+    stdio_client.cancel_request(T.CancelParams(id="run-1"))
     with pytest.raises(JsonRpcRequestCancelled):
         await future
-    hover = await client.text_document_hover_async(T.HoverParams(
+    hover = await stdio_client.text_document_hover_async(T.HoverParams(
         text_document=document(uri), position=position(0, 4)))
     assert hover is not None
 

@@ -43,12 +43,12 @@ async def test_the_quick_fix_is_listed_without_asking_a_model(llm_client: Record
 
 
 async def test_resolve_returns_a_versioned_validated_edit_then_memory_serves_it(
-        llm_client: RecordingClient) -> None:
-    ollama = scripted(llm_client)
+        stdio_llm_client: RecordingClient) -> None:
+    ollama = scripted(stdio_llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=["Fixed:\n```sovereign\n", GOOD, "\n```"])
-    uri = await open_document(llm_client, BUGGY, runtime=False)
-    (action,) = await quick_fixes(llm_client, uri)
-    resolved = await llm_client.code_action_resolve_async(action)
+    uri = await open_document(stdio_llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(stdio_llm_client, uri)
+    resolved = await stdio_llm_client.code_action_resolve_async(action)
     assert resolved.edit is not None and resolved.edit.document_changes
     (change,) = resolved.edit.document_changes
     assert isinstance(change, T.TextDocumentEdit)
@@ -66,10 +66,10 @@ async def test_resolve_returns_a_versioned_validated_edit_then_memory_serves_it(
     assert resolved.title.startswith("Evolve this block (qwen2.5-coder:7b, confidence")
     asked = chats(ollama)
     assert asked == 3  # three candidates, all validated
-    other = await open_document(llm_client, BUGGY, uri=uri.replace(".sov", "-again.sov"),
+    other = await open_document(stdio_llm_client, BUGGY, uri=uri.replace(".sov", "-again.sov"),
                                 runtime=False)
-    (again,) = await quick_fixes(llm_client, other)
-    second = await llm_client.code_action_resolve_async(again)
+    (again,) = await quick_fixes(stdio_llm_client, other)
+    second = await stdio_llm_client.code_action_resolve_async(again)
     assert second.edit is not None
     assert "(remembered)" in second.title
     assert chats(ollama) == asked  # no model was asked the second time
@@ -94,8 +94,7 @@ async def test_a_document_edited_during_resolve_gets_no_edit(llm_client: Recordi
     uri = await open_document(llm_client, BUGGY, runtime=False)
     (action,) = await quick_fixes(llm_client, uri)
     pending = asyncio.ensure_future(llm_client.code_action_resolve_async(action))
-    while chats(ollama) == 0:
-        await asyncio.sleep(0.01)  # the resolve is asking the model
+    assert await ollama.asked("/api/chat")  # the resolve is asking the model
     llm_client.text_document_did_change(T.DidChangeTextDocumentParams(
         text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=2),
         content_changes=[T.TextDocumentContentChangeWholeDocument(text=BUGGY + "; edited\n")]))
@@ -105,16 +104,15 @@ async def test_a_document_edited_during_resolve_gets_no_edit(llm_client: Recordi
 
 
 async def test_cancelling_the_resolve_closes_the_upstream_request(
-        llm_client: RecordingClient) -> None:
-    ollama = scripted(llm_client)
+        stdio_llm_client: RecordingClient) -> None:
+    ollama = scripted(stdio_llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=["NOP\n"] * 300, delay=0.02)
-    uri = await open_document(llm_client, BUGGY, runtime=False)
-    (action,) = await quick_fixes(llm_client, uri)
-    future = asyncio.wrap_future(llm_client.protocol.send_request(
+    uri = await open_document(stdio_llm_client, BUGGY, runtime=False)
+    (action,) = await quick_fixes(stdio_llm_client, uri)
+    future = asyncio.wrap_future(stdio_llm_client.protocol.send_request(
         T.CODE_ACTION_RESOLVE, action, msg_id="resolve-1"))
-    while chats(ollama) == 0:
-        await asyncio.sleep(0.01)  # the model is streaming its answer
-    llm_client.cancel_request(T.CancelParams(id="resolve-1"))
+    assert await ollama.asked("/api/chat")  # the model is streaming its answer
+    stdio_llm_client.cancel_request(T.CancelParams(id="resolve-1"))
     with pytest.raises(JsonRpcRequestCancelled):
         await future
     assert await ollama.disconnected()

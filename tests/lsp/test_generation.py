@@ -44,12 +44,12 @@ def generations(ollama: FakeOllama) -> list[object]:
 
 
 async def test_the_first_ctrl_space_brings_the_generated_item(
-        llm_client: RecordingClient) -> None:
-    ollama = scripted(llm_client)
+        stdio_llm_client: RecordingClient) -> None:
+    ollama = scripted(stdio_llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=["Here it is:\n```sovereign\nPUSH #3\nDUP\n",
                                              "PRINT\nPRINT\n```<|im_end|>"])
-    uri = await open_document(llm_client, SOURCE)
-    first = await complete(llm_client, uri, 2)
+    uri = await open_document(stdio_llm_client, SOURCE)
+    first = await complete(stdio_llm_client, uri, 2)
     assert not first.is_incomplete
     (item,) = [i for i in first.items if i.label.startswith("Generate:")]
     assert item.label == "Generate: print n twice"
@@ -141,20 +141,19 @@ async def test_an_invalid_answer_is_refused_once_and_not_offered(
     assert "no valid code after 3 attempts" in message and "unknown opcode" in message
 
 
-async def test_cancelling_closes_the_upstream_request(llm_client: RecordingClient) -> None:
-    ollama = scripted(llm_client)
+async def test_cancelling_closes_the_upstream_request(stdio_llm_client: RecordingClient) -> None:
+    ollama = scripted(stdio_llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=["NOP\n"] * 200, delay=0.05)
-    uri = await open_document(llm_client, SOURCE)
-    future = asyncio.wrap_future(llm_client.protocol.send_request(
+    uri = await open_document(stdio_llm_client, SOURCE)
+    future = asyncio.wrap_future(stdio_llm_client.protocol.send_request(
         T.TEXT_DOCUMENT_INLINE_COMPLETION,
         T.InlineCompletionParams(
             text_document=document(uri), position=position(2, 20),
             context=T.InlineCompletionContext(
                 trigger_kind=T.InlineCompletionTriggerKind.Invoked)),
         msg_id="inline-1"))
-    while not any(p == "/api/generate" for p, _ in ollama.requests):
-        await asyncio.sleep(0.01)  # the request reaches the scripted server
-    llm_client.cancel_request(T.CancelParams(id="inline-1"))
+    assert await ollama.asked("/api/generate")  # the request reaches the scripted server
+    stdio_llm_client.cancel_request(T.CancelParams(id="inline-1"))
     with pytest.raises(JsonRpcRequestCancelled):
         await future
     assert await ollama.disconnected(), "the upstream request was not closed"
@@ -205,19 +204,19 @@ async def test_with_ollama_down_completion_still_works_and_the_user_is_told_once
 
 
 async def test_a_slow_generation_reports_progress_that_can_cancel_it(
-        llm_client: RecordingClient) -> None:
-    ollama = scripted(llm_client)
+        stdio_llm_client: RecordingClient) -> None:
+    ollama = scripted(stdio_llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=["NOP\n"] * 400, delay=0.02)
-    uri = await open_document(llm_client, SOURCE)
-    waiting = asyncio.ensure_future(complete(llm_client, uri, 2))
-    await llm_client.until(lambda: any(len(r) >= 2 for r in
-                                       llm_client.progress_reports.values()), timeout=30)
-    token, reports = next(iter(llm_client.progress_reports.items()))
+    uri = await open_document(stdio_llm_client, SOURCE)
+    waiting = asyncio.ensure_future(complete(stdio_llm_client, uri, 2))
+    await stdio_llm_client.until(lambda: any(len(r) >= 2 for r in
+                                       stdio_llm_client.progress_reports.values()), timeout=30)
+    token, reports = next(iter(stdio_llm_client.progress_reports.items()))
     begin, *rest = reports
     assert isinstance(begin, T.WorkDoneProgressBegin) and begin.cancellable
     assert any(isinstance(r, T.WorkDoneProgressReport) and "tokens received" in (r.message or "")
                for r in rest)
-    llm_client.window_work_done_progress_cancel(T.WorkDoneProgressCancelParams(token=token))
+    stdio_llm_client.window_work_done_progress_cancel(T.WorkDoneProgressCancelParams(token=token))
     assert await ollama.disconnected(), "cancelling the progress did not stop the generation"
     assert (await waiting).items == ()  # the request is answered, with nothing generated
 
@@ -306,6 +305,6 @@ async def test_generation_asks_the_selected_model_first(llm_client: RecordingCli
     await settings_changed(llm_client, {"llm": {"model": "qwen2.5-coder:1.5b"}})
     uri = await open_document(llm_client, SOURCE)
     await complete(llm_client, uri, 2)
-    asked = {body["model"] for _, body in ollama.requests if isinstance(body, dict)
-             and "prompt" in body or isinstance(body, dict) and "messages" in body}
+    asked = {body["model"] for _, body in ollama.requests
+             if isinstance(body, dict) and ("prompt" in body or "messages" in body)}
     assert asked == {"qwen2.5-coder:1.5b"}

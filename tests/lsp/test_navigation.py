@@ -33,18 +33,18 @@ async def hover_text(client: RecordingClient, uri: str, line: int, col: int) -> 
     return found.contents.value
 
 
-async def test_hover(client: RecordingClient) -> None:
-    uri = await open_document(client, PROGRAM)
-    opcode = await hover_text(client, uri, 3, 5)
+async def test_hover(stdio_client: RecordingClient) -> None:
+    uri = await open_document(stdio_client, PROGRAM)
+    opcode = await hover_text(stdio_client, uri, 3, 5)
     assert opcode is not None and "#### JMP" in opcode and "( -- )" in opcode
-    label = await hover_text(client, uri, 2, 10)
+    label = await hover_text(stdio_client, uri, 2, 10)
     assert label is not None and "**subroutine** `show`" in label and "1 call" in label
-    memory = await hover_text(client, uri, 5, 9)
+    memory = await hover_text(stdio_client, uri, 5, 9)
     assert memory is not None and "Stored on line 2." in memory and "Loaded on line 6." in memory
-    number = await hover_text(client, uri, 0, 10)
+    number = await hover_text(stdio_client, uri, 0, 10)
     assert number == "**integer** `42` (`0x2A`)"
-    assert await hover_text(client, uri, 9, 0) is not None
-    assert await hover_text(client, uri, 6, 1) is None
+    assert await hover_text(stdio_client, uri, 9, 0) is not None
+    assert await hover_text(stdio_client, uri, 6, 1) is None
 
 
 async def test_hovering_an_expect_line_shows_what_the_sandbox_printed(
@@ -90,13 +90,13 @@ async def test_references_and_highlight(client: RecordingClient) -> None:
         (1, T.DocumentHighlightKind.Write), (5, T.DocumentHighlightKind.Read)]
 
 
-async def test_rename_a_label(client: RecordingClient) -> None:
-    uri = await open_document(client, PROGRAM)
-    prepared = await client.text_document_prepare_rename_async(T.PrepareRenameParams(
+async def test_rename_a_label(stdio_client: RecordingClient) -> None:
+    uri = await open_document(stdio_client, PROGRAM)
+    prepared = await stdio_client.text_document_prepare_rename_async(T.PrepareRenameParams(
         text_document=document(uri), position=position(2, 10)))
     assert isinstance(prepared, T.PrepareRenamePlaceholder)
     assert prepared.placeholder == "show"
-    edit = await client.text_document_rename_async(T.RenameParams(
+    edit = await stdio_client.text_document_rename_async(T.RenameParams(
         text_document=document(uri), position=position(2, 10), new_name="display"))
     assert edit is not None and edit.changes is not None
     assert sorted((e.range.start.line, e.new_text) for e in edit.changes[uri]) == [

@@ -14,15 +14,21 @@ from typing import Any
 from lsprotocol import types as T
 
 from ..vm.checker import runtime_finding
-from .server import SERVER, SovereignServer, answer_empty_on_failure
+from .server import SovereignServer
 
 RUN = "sovereign.server.run"
 RUN_FILE = "sovereign.runFile"
 """The client's own command, when it has one."""
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_CODE_LENS)
-@answer_empty_on_failure([])
+def register(server: SovereignServer) -> None:
+    server.feature(T.TEXT_DOCUMENT_CODE_LENS)(server.guarded(code_lens, []))
+    server.command(RUN)(server.guarded(run, {"ok": False, "output": "", "error": FAILED}))
+
+
+FAILED = "the run failed inside the server: see its log"
+
+
 def code_lens(ls: SovereignServer, params: T.CodeLensParams) -> list[T.CodeLens]:
     if ls.snapshot(params.text_document.uri) is None:
         return []
@@ -33,7 +39,6 @@ def code_lens(ls: SovereignServer, params: T.CodeLensParams) -> list[T.CodeLens]
                                          arguments=[params.text_document.uri]))]
 
 
-@SERVER.command(RUN)
 async def run(ls: SovereignServer, *args: Any) -> dict[str, Any]:
     """Run a document in the sandbox: its output, and its error or why it could not run.
     Arguments: the document's URI, then optionally `{"quiet": true}` for a client that shows

@@ -15,26 +15,27 @@ from lsprotocol import types as T
 from ..lang.findings import Finding
 from ..vm.checker import CheckResult
 from .documents import Snapshot
-from .server import LOG, SERVER, SovereignServer
-
-_PENDING: dict[str, asyncio.Task[None]] = {}
+from .server import SovereignServer
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_DID_OPEN)
+def register(server: SovereignServer) -> None:
+    server.feature(T.TEXT_DOCUMENT_DID_OPEN)(server.guarded(did_open, None))
+    server.feature(T.TEXT_DOCUMENT_DID_CHANGE)(server.guarded(did_change, None))
+    server.feature(T.TEXT_DOCUMENT_DID_CLOSE)(server.guarded(did_close, None))
+
+
 def did_open(ls: SovereignServer, params: T.DidOpenTextDocumentParams) -> None:
     ls.open_uris.add(params.text_document.uri)
     schedule_check(ls, params.text_document.uri)
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: SovereignServer, params: T.DidChangeTextDocumentParams) -> None:
     schedule_check(ls, params.text_document.uri)
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: SovereignServer, params: T.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    if (task := _PENDING.pop(uri, None)) is not None:
+    if (task := ls.checks.pop(uri, None)) is not None:
         task.cancel()
     ls.open_uris.discard(uri)
     ls.documents.forget(uri)
@@ -43,11 +44,10 @@ def did_close(ls: SovereignServer, params: T.DidCloseTextDocumentParams) -> None
 
 def schedule_check(ls: SovereignServer, uri: str) -> None:
     """Check `uri` again, cancelling the check of any older version."""
-    if (old := _PENDING.pop(uri, None)) is not None:
+    if (old := ls.checks.pop(uri, None)) is not None:
         old.cancel()
-    task = asyncio.get_running_loop().create_task(_check(ls, uri))
-    task.add_done_callback(_log_failure)
-    _PENDING[uri] = task
+    task = asyncio.get_running_loop().create_task(ls.guarded(_check, None)(ls, uri))
+    ls.checks[uri] = task
 
 
 def recheck_all(ls: SovereignServer) -> None:
@@ -81,8 +81,3 @@ def _publish(ls: SovereignServer, snapshot: Snapshot, findings: tuple[Finding, .
     ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(
         uri=snapshot.uri, version=snapshot.version,
         diagnostics=[convert.diagnostic(f) for f in findings]))
-
-
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and (error := task.exception()) is not None:
-        LOG.error("checking a document failed", exc_info=error)

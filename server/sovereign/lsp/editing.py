@@ -14,15 +14,29 @@ from ..lang.outline import folds
 from .convert import markup
 from .documents import Snapshot
 from .generation import completion_items
-from .server import SERVER, SovereignServer, answer_empty_on_failure
+from .server import SovereignServer
+
+LEGEND = T.SemanticTokensLegend(token_types=list(KINDS), token_modifiers=list(MODIFIERS))
+NO_TOKENS = T.SemanticTokens(data=[])
+
+
+def register(server: SovereignServer) -> None:
+    server.feature(T.TEXT_DOCUMENT_COMPLETION, T.CompletionOptions(
+        trigger_characters=[" "], resolve_provider=False))(server.guarded(completion, None))
+    server.feature(T.TEXT_DOCUMENT_FORMATTING)(server.guarded(formatting, []))
+    server.feature(T.TEXT_DOCUMENT_RANGE_FORMATTING)(server.guarded(range_formatting, []))
+    server.feature(T.TEXT_DOCUMENT_FOLDING_RANGE)(server.guarded(folding, []))
+    server.feature(T.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)(
+        server.guarded(semantic_tokens, NO_TOKENS))
+    server.feature(T.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)(
+        server.guarded(semantic_tokens_range, NO_TOKENS))
+    server.feature(T.TEXT_DOCUMENT_INLAY_HINT)(server.guarded(inlay_hints, []))
+
 
 _KINDS = {"keyword": T.CompletionItemKind.Keyword, "label": T.CompletionItemKind.Reference,
           "variable": T.CompletionItemKind.Variable}
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_COMPLETION,
-                T.CompletionOptions(trigger_characters=[" "], resolve_provider=False))
-@answer_empty_on_failure(None)
 async def completion(ls: SovereignServer, params: T.CompletionParams) -> T.CompletionList | None:
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
@@ -62,15 +76,11 @@ def _completion_item_capabilities(ls: SovereignServer) -> T.ClientCompletionItem
     return completion.completion_item if completion else None
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_FORMATTING)
-@answer_empty_on_failure([])
 def formatting(ls: SovereignServer, params: T.DocumentFormattingParams) -> list[T.TextEdit]:
     snapshot = ls.snapshot(params.text_document.uri)
     return [] if snapshot is None else _format(snapshot, 0, len(snapshot.assembly.texts) - 1)
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_RANGE_FORMATTING)
-@answer_empty_on_failure([])
 def range_formatting(ls: SovereignServer,
                      params: T.DocumentRangeFormattingParams) -> list[T.TextEdit]:
     snapshot = ls.snapshot(params.text_document.uri)
@@ -87,8 +97,6 @@ def _format(snapshot: Snapshot, first: int, last: int) -> list[T.TextEdit]:
             for number in range(first, last + 1) if formatted[number] != texts[number]]
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_FOLDING_RANGE)
-@answer_empty_on_failure([])
 def folding(ls: SovereignServer, params: T.FoldingRangeParams) -> list[T.FoldingRange]:
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
@@ -99,11 +107,6 @@ def folding(ls: SovereignServer, params: T.FoldingRangeParams) -> list[T.Folding
             for fold in folds(snapshot.index)]
 
 
-LEGEND = T.SemanticTokensLegend(token_types=list(KINDS), token_modifiers=list(MODIFIERS))
-
-
-@SERVER.feature(T.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
-@answer_empty_on_failure(T.SemanticTokens(data=[]))
 def semantic_tokens(ls: SovereignServer, params: T.SemanticTokensParams) -> T.SemanticTokens:
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
@@ -111,8 +114,6 @@ def semantic_tokens(ls: SovereignServer, params: T.SemanticTokensParams) -> T.Se
     return T.SemanticTokens(data=_encode(snapshot, highlights(snapshot.index)))
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
-@answer_empty_on_failure(T.SemanticTokens(data=[]))
 def semantic_tokens_range(ls: SovereignServer,
                           params: T.SemanticTokensRangeParams) -> T.SemanticTokens:
     snapshot = ls.snapshot(params.text_document.uri)
@@ -138,8 +139,6 @@ def _encode(snapshot: Snapshot, found: list[Highlight]) -> list[int]:
     return data
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_INLAY_HINT)
-@answer_empty_on_failure([])
 def inlay_hints(ls: SovereignServer, params: T.InlayHintParams) -> list[T.InlayHint]:
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None or not ls.settings.inlay_hints.enabled or snapshot.analysis is None:

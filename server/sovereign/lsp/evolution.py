@@ -25,7 +25,7 @@ from ..evolve.problem import CATEGORIES, Problem, diagnose
 from ..lang.edits import line_edits
 from .documents import Snapshot
 from .llm_state import with_progress
-from .server import LOG, SERVER, SovereignServer, answer_empty_on_failure
+from .server import LOG, UNCHANGED, SovereignServer
 
 if TYPE_CHECKING:
     from ..evolve.engine import NoRepair, Repair
@@ -37,9 +37,15 @@ TITLE = "Evolve this block"
 ANNOTATION = "sovereign.evolve"
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_CODE_ACTION, T.CodeActionOptions(
-    code_action_kinds=[T.CodeActionKind.QuickFix], resolve_provider=True))
-@answer_empty_on_failure([])
+def register(server: SovereignServer) -> None:
+    server.feature(T.TEXT_DOCUMENT_CODE_ACTION, T.CodeActionOptions(
+        code_action_kinds=[T.CodeActionKind.QuickFix], resolve_provider=True))(
+        server.guarded(code_actions, []))
+    server.feature(T.CODE_ACTION_RESOLVE)(server.guarded(resolve, UNCHANGED))
+    server.command(EVOLVE_SELECTION)(server.guarded(evolve_selection, {
+        "ok": False, "reason": "the repair failed inside the server: see its log"}))
+
+
 def code_actions(ls: SovereignServer, params: T.CodeActionParams) -> list[T.CodeAction]:
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None or not ls.settings.llm.enabled:
@@ -54,7 +60,6 @@ def code_actions(ls: SovereignServer, params: T.CodeActionParams) -> list[T.Code
         if diagnostic.source == "sovereign" and diagnostic.code in CATEGORIES]
 
 
-@SERVER.feature(T.CODE_ACTION_RESOLVE)
 async def resolve(ls: SovereignServer, action: T.CodeAction) -> T.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     snapshot = _current(ls, data.get("uri", ""), data.get("version"))
@@ -81,7 +86,6 @@ async def resolve(ls: SovereignServer, action: T.CodeAction) -> T.CodeAction:
     return action
 
 
-@SERVER.command(EVOLVE_SELECTION)
 async def evolve_selection(ls: SovereignServer, uri: str, selection: T.Range,
                            instruction: str) -> dict[str, Any]:
     """Change the selected lines as `instruction` says (or repair them), validated like a

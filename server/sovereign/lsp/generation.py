@@ -20,13 +20,24 @@ from lsprotocol import types as T
 from ..generate.triggers import request_on
 from ..lang.edits import LineEdit, line_edits
 from .documents import Snapshot
-from .server import SERVER, SovereignServer
+from .server import SovereignServer
 
 if TYPE_CHECKING:
     from ..generate.pipeline import Generation, Outcome
 
 GENERATE = "sovereign.server.generate"
 MODELS = "sovereign.server.models"
+
+
+def register(server: SovereignServer) -> None:
+    server.feature(T.TEXT_DOCUMENT_INLINE_COMPLETION, T.InlineCompletionOptions())(
+        server.guarded(inline_completion, None))
+    server.command(MODELS)(server.guarded(list_models, {"models": [], "problems": [FAILED],
+                                                        "selected": None}))
+    server.command(GENERATE)(server.guarded(generate_here, {"ok": False, "reason": FAILED}))
+
+
+FAILED = "the request failed inside the server: see its log"
 
 
 async def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
@@ -95,7 +106,6 @@ async def _wait_for(task: asyncio.Task[Outcome] | None) -> Outcome | None:
         return None
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_INLINE_COMPLETION, T.InlineCompletionOptions())
 async def inline_completion(ls: SovereignServer,
                             params: T.InlineCompletionParams) -> T.InlineCompletionList | None:
     snapshot = ls.snapshot(params.text_document.uri)
@@ -132,7 +142,6 @@ async def _looks_finished(ls: SovereignServer, snapshot: Snapshot, col: int, tex
     return current is not None and current.version == snapshot.version
 
 
-@SERVER.command(MODELS)
 async def list_models(ls: SovereignServer) -> dict[str, Any]:
     """The models the configured hosts offer, for the editor's model picker."""
     await ls.with_settings()
@@ -144,7 +153,6 @@ async def list_models(ls: SovereignServer) -> dict[str, Any]:
             "problems": manager.problems, "selected": ls.settings.llm.model}
 
 
-@SERVER.command(GENERATE)
 async def generate_here(ls: SovereignServer, uri: str, line: int) -> dict[str, Any]:
     """Generate code for the request on `line` and insert it below, for clients without
     completion triggers. Answers what happened."""

@@ -6,11 +6,28 @@ from __future__ import annotations
 from lsprotocol import types as T
 
 from .diagnostics import recheck_all
-from .server import LOG, SERVER, SovereignServer
+from .server import LOG, SovereignServer
 from .settings import changed_from_defaults, read_settings
 
 
-@SERVER.feature(T.INITIALIZE)
+def register(server: SovereignServer) -> None:
+    server.feature(T.INITIALIZE)(server.guarded(initialize, None))
+    server.feature(T.INITIALIZED)(server.guarded(initialized, None))
+    server.feature(T.WORKSPACE_DID_CHANGE_CONFIGURATION)(
+        server.guarded(configuration_changed, None))
+    server.feature(HEALTH)(health)
+
+
+HEALTH = "sovereign/health"
+
+
+def health(ls: SovereignServer, params: object) -> dict[str, object]:
+    """How often each handler failed since the server started (the guard answered for it):
+    what a test checks after sending odd input, so that a feature failing on every request
+    cannot hide behind "the server stayed alive"."""
+    return {"failures": dict(ls.failures)}
+
+
 def initialize(ls: SovereignServer, params: T.InitializeParams) -> None:
     options = params.initialization_options
     commands = options.get("clientCommands") if isinstance(options, dict) else None
@@ -18,7 +35,6 @@ def initialize(ls: SovereignServer, params: T.InitializeParams) -> None:
         ls.client_commands = frozenset(c for c in commands if isinstance(c, str))
 
 
-@SERVER.feature(T.INITIALIZED)
 async def initialized(ls: SovereignServer, params: T.InitializedParams) -> None:
     try:
         await _pull_settings(ls)
@@ -26,7 +42,6 @@ async def initialized(ls: SovereignServer, params: T.InitializedParams) -> None:
         ls.settings_ready.set()
 
 
-@SERVER.feature(T.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def configuration_changed(ls: SovereignServer,
                                 params: T.DidChangeConfigurationParams) -> None:
     pushed = params.settings.get("sovereign") if isinstance(params.settings, dict) else None

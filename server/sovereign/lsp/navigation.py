@@ -13,7 +13,18 @@ from ..lang.outline import Section, sections
 from ..lang.symbols import LABEL, Occurrence, Role
 from .convert import markup
 from .documents import Snapshot
-from .server import SERVER, SovereignServer, answer_empty_on_failure
+from .server import SovereignServer
+
+
+def register(server: SovereignServer) -> None:
+    server.feature(T.TEXT_DOCUMENT_HOVER)(server.guarded(on_hover, None))
+    server.feature(T.TEXT_DOCUMENT_DEFINITION)(server.guarded(definition, None))
+    server.feature(T.TEXT_DOCUMENT_REFERENCES)(server.guarded(references, []))
+    server.feature(T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)(server.guarded(highlight, []))
+    server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)(server.guarded(prepare_rename, None))
+    server.feature(T.TEXT_DOCUMENT_RENAME)(server.guarded(rename, None))
+    server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(server.guarded(document_symbols, []))
+    server.feature(T.WORKSPACE_SYMBOL)(server.guarded(workspace_symbols, []))
 
 
 def _at(ls: SovereignServer, uri: str,
@@ -26,8 +37,6 @@ def _at(ls: SovereignServer, uri: str,
     return (snapshot, occurrence) if occurrence is not None else (None, None)
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_HOVER)
-@answer_empty_on_failure(None)
 def on_hover(ls: SovereignServer, params: T.HoverParams) -> T.Hover | None:
     snapshot = ls.snapshot(params.text_document.uri)
     if snapshot is None:
@@ -46,8 +55,6 @@ def on_hover(ls: SovereignServer, params: T.HoverParams) -> T.Hover | None:
                    range=snapshot.convert.lsp_range(span))
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_DEFINITION)
-@answer_empty_on_failure(None)
 def definition(ls: SovereignServer, params: T.DefinitionParams) -> T.Location | None:
     snapshot, occurrence = _at(ls, params.text_document.uri, params.position)
     if snapshot is None or occurrence is None:
@@ -56,8 +63,6 @@ def definition(ls: SovereignServer, params: T.DefinitionParams) -> T.Location | 
     return snapshot.convert.location(target.span) if target is not None else None
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_REFERENCES)
-@answer_empty_on_failure([])
 def references(ls: SovereignServer, params: T.ReferenceParams) -> list[T.Location]:
     snapshot, occurrence = _at(ls, params.text_document.uri, params.position)
     if snapshot is None or occurrence is None:
@@ -68,8 +73,6 @@ def references(ls: SovereignServer, params: T.ReferenceParams) -> list[T.Locatio
             if include or o.role is not Role.DEFINITION]
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
-@answer_empty_on_failure([])
 def highlight(ls: SovereignServer,
               params: T.DocumentHighlightParams) -> list[T.DocumentHighlight]:
     snapshot, occurrence = _at(ls, params.text_document.uri, params.position)
@@ -82,7 +85,6 @@ def highlight(ls: SovereignServer,
         for o in snapshot.index.of(occurrence.kind, occurrence.name)]
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
 def prepare_rename(ls: SovereignServer,
                    params: T.PrepareRenameParams) -> T.PrepareRenamePlaceholder | None:
     snapshot, occurrence = _at(ls, params.text_document.uri, params.position)
@@ -92,7 +94,6 @@ def prepare_rename(ls: SovereignServer,
                                       placeholder=occurrence.name)
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_RENAME)
 def rename(ls: SovereignServer, params: T.RenameParams) -> T.WorkspaceEdit | None:
     snapshot, occurrence = _at(ls, params.text_document.uri, params.position)
     if snapshot is None or occurrence is None:
@@ -116,8 +117,6 @@ def _written(occurrence: Occurrence, name: str) -> str:
     return name
 
 
-@SERVER.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-@answer_empty_on_failure([])
 def document_symbols(ls: SovereignServer,
                      params: T.DocumentSymbolParams) -> list[T.DocumentSymbol]:
     snapshot = ls.snapshot(params.text_document.uri)
@@ -140,8 +139,6 @@ def _symbol(snapshot: Snapshot, section: Section) -> T.DocumentSymbol:
     )
 
 
-@SERVER.feature(T.WORKSPACE_SYMBOL)
-@answer_empty_on_failure([])
 def workspace_symbols(ls: SovereignServer,
                       params: T.WorkspaceSymbolParams) -> list[T.WorkspaceSymbol]:
     query = params.query.lower()

@@ -1,4 +1,8 @@
-"""The language server object that every feature module registers its handlers on."""
+"""The language server object: the state the features share (documents, settings, the sandbox
+worker, the LLM state) and the guard every handler runs under. `main.create_server()` builds
+one and has each feature module register its handlers on it; nothing registers by being
+imported, so a test can build as many servers as it likes.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ import contextlib
 import functools
 import inspect
 import logging
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException
@@ -26,7 +31,10 @@ from .settings import Settings
 LOG = logging.getLogger("sovereign.lsp")
 SETTINGS_WAIT = 5.0
 
-F = TypeVar("F", bound=Callable[..., Any])
+Handler = Callable[..., Any]
+UNCHANGED = object()
+"""The guard's answer for a resolve request: the item it was sent, as it was (a resolve
+request must answer an item; `null` breaks the client)."""
 
 
 class SovereignServer(LanguageServer):
@@ -39,6 +47,8 @@ class SovereignServer(LanguageServer):
         """The settings as last written to the log, which says each change once."""
         self.open_uris: set[str] = set()
         """Documents the client has opened, spelled as the client spells their URIs."""
+        self.checks: dict[str, asyncio.Task[None]] = {}
+        """The check in flight per document (diagnostics.py)."""
         self.generations = Generations()
         self.client_commands: frozenset[str] = frozenset()
         """Commands the client runs itself (from `initializationOptions.clientCommands`):
@@ -46,7 +56,45 @@ class SovereignServer(LanguageServer):
         self.settings_ready = asyncio.Event()
         """Set once the client's settings have been read: checks and generations wait for
         it, so that nothing runs under the defaults just before the settings arrive."""
+        self.failures: Counter[str] = Counter()
+        """How often each handler failed (the guard answered for it): the tests' evidence
+        that odd input broke nothing, read through `sovereign/health`."""
         self._sandbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox")
+
+    def guarded(self, handler: Handler, empty: object) -> Handler:
+        """`handler`, answering `empty` when it fails: one broken feature must not break a
+        request or the server. The failure is logged and counted. A protocol error (content
+        modified, invalid params) is an answer, and a cancelled request stays cancelled.
+        With `empty` UNCHANGED the answer is the request's own params."""
+        name = handler.__name__
+        if inspect.iscoroutinefunction(handler):
+            @functools.wraps(handler)
+            async def guarded_async(*args: Any) -> Any:
+                try:
+                    return await handler(*args)
+                except JsonRpcException:
+                    raise
+                except Exception:
+                    return self._failed(name, empty, args)
+
+            return guarded_async
+
+        @functools.wraps(handler)
+        def guarded(*args: Any) -> Any:
+            try:
+                return handler(*args)
+            except JsonRpcException:
+                raise
+            except Exception:
+                return self._failed(name, empty, args)
+
+        return guarded
+
+    def _failed(self, name: str, empty: object, args: tuple[Any, ...]) -> object:
+        """Count and log the failure in progress; the answer that stands in for the handler's."""
+        self.failures[name] += 1
+        LOG.exception("%s failed", name)
+        return args[-1] if empty is UNCHANGED and len(args) > 1 else empty
 
     async def with_settings(self) -> None:
         """Wait (briefly, for a client that never says `initialized`) for the settings."""
@@ -69,38 +117,6 @@ class SovereignServer(LanguageServer):
         encoding = str(self.workspace.position_encoding or T.PositionEncodingKind.Utf16)
         return self.documents.snapshot(document, encoding)
 
-
-SERVER = SovereignServer()
-
-
-def answer_empty_on_failure(empty: object) -> Callable[[F], F]:
-    """One broken feature must not break a request or the server: log, answer `empty`.
-    Works on sync and async handlers alike; a cancelled request stays cancelled."""
-
-    def decorate(handler: F) -> F:
-        if inspect.iscoroutinefunction(handler):
-            @functools.wraps(handler)
-            async def guarded_async(ls: SovereignServer, params: Any) -> Any:
-                try:
-                    return await handler(ls, params)
-                except JsonRpcException:
-                    raise  # an answer the protocol defines (content modified, invalid params)
-                except Exception:
-                    LOG.exception("%s failed", handler.__name__)
-                    return empty
-
-            return guarded_async  # type: ignore[return-value]
-
-        @functools.wraps(handler)
-        def guarded(ls: SovereignServer, params: Any) -> Any:
-            try:
-                return handler(ls, params)
-            except JsonRpcException:
-                raise
-            except Exception:
-                LOG.exception("%s failed", handler.__name__)
-                return empty
-
-        return guarded  # type: ignore[return-value]
-
-    return decorate
+    def close(self) -> None:
+        """Stop the sandbox's worker (a server that ends its process needs not)."""
+        self._sandbox.shutdown(wait=False, cancel_futures=True)
