@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 from ..lang.assembler import INT_MAX, INT_MIN, Value
 from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
-from .executable import LEFT_UNIT, TO_REFERENCE
-from .machine import divide, remainder
+from .arithmetic import divide, remainder
+from .units import LEFT_UNIT, TO_REFERENCE, Unit
 
 if TYPE_CHECKING:
-    from .executable import Executable, Unit
+    from .executable import Executable
 
 
 class _Exit(Exception):
     """Raised by a unit's code to leave its dispatch loop with `flag` set to its answer
-    (LEFT_UNIT or TO_REFERENCE, executable.py); the unit writes its locals back before it
+    (LEFT_UNIT or TO_REFERENCE, units.py); the unit writes its locals back before it
     returns the flag."""
 
 

@@ -13,22 +13,12 @@ EVOLVE candidate) reuses them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from ..lang.assembler import Program
 from ..lang.opcodes import ENDS_BLOCK
-
-if TYPE_CHECKING:
-    from .machine import Machine
-
-Unit = Callable[["Machine"], int]
-"""A compiled set of blocks: runs from machine.pc until it leaves the set (it returns
-LEFT_UNIT) or an instruction needs the reference interpreter (TO_REFERENCE), with the
-machine's state exactly as the reference would have it."""
-
-LEFT_UNIT = 0
-TO_REFERENCE = 1
+from .compiler import compile_unit
+from .units import Unit
 
 HOT = 50
 """Entries into a block, run by the reference interpreter, after which it is compiled."""
@@ -84,8 +74,6 @@ class Executable:
             self._compile(leaders)
 
     def _compile(self, leaders: Iterable[int]) -> None:
-        from .compiler import compile_unit
-
         members = sorted(set(leaders) - self.units.keys())
         unit = compile_unit(self, members)
         for leader in members:

@@ -18,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..lang.assembler import INT_MAX, INT_MIN, Program, Value
+from .arithmetic import divide, remainder
 from .config import VMConfig
 from .errors import Fault, VMError
-from .executable import LEFT_UNIT, TO_REFERENCE, Executable
+from .executable import Executable
+from .units import LEFT_UNIT, TO_REFERENCE
 
 CLOCK_STRIDE = 16_384
 """Steps between two looks at the wall clock."""
@@ -415,18 +417,6 @@ class Machine:
             raise Fault("IntegerOverflow", f"{expression} does not fit in "
                         "64 bits")
         return value
-
-
-def divide(a: int, b: int) -> int:
-    """a / b truncated toward zero (Python's // floors)."""
-    quotient = abs(a) // abs(b)
-    return quotient if (a < 0) == (b < 0) else -quotient
-
-
-def remainder(a: int, b: int) -> int:
-    """a - b * divide(a, b): the remainder takes the sign of a."""
-    magnitude = abs(a) % abs(b)
-    return -magnitude if a < 0 else magnitude
 
 
 def _show(value: Value) -> str:
