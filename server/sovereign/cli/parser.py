@@ -15,7 +15,11 @@ from .. import __version__
 from ..vm.config import VMConfig
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from ..host.services import LLMConfig
+
+    Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 UNSUPPORTED_TRANSPORTS = ("--node-ipc", "--socket", "--pipe")
 """Transports LSP clients may ask for that this server does not speak: each is refused with
@@ -27,58 +31,69 @@ def parser() -> argparse.ArgumentParser:
                                   "toolchain: check, run and repair programs; serve editors.")
     top.add_argument("--version", action="version", version=f"sovereign {__version__}")
     commands = top.add_subparsers(required=True, metavar="COMMAND")
-
-    check_cmd = commands.add_parser("check", help="report every error and finding in files")
-    check_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    check_cmd.add_argument("--format", choices=("text", "json"), default="text")
-    _limit_flags(check_cmd, VMConfig())
-    check_cmd.set_defaults(command=_command("programs", "check"))
-
-    run_cmd = commands.add_parser("run", help="run a program and print its output")
-    run_cmd.add_argument("file", type=Path, metavar="FILE")
-    run_cmd.add_argument("--show-compiled", action="store_true",
-                         help="list the program, its blocks and the Python the VM compiled "
-                              "hot ones to (on stderr)")
-    run_cmd.add_argument("--trace", action="store_true",
-                         help="print each executed instruction with its line and the stack "
-                              "top after it (on stderr; runs by the reference interpreter)")
-    run_cmd.add_argument("--model", help="the model LLMGEN and EVOLVE ask first")
-    _host_flags(run_cmd)
-    _limit_flags(run_cmd, VMConfig.run_defaults())
-    run_cmd.set_defaults(command=_command("programs", "run"))
-
-    evolve_cmd = commands.add_parser(
-        "evolve", help="repair a file's first problem, validated in the sandbox")
-    evolve_cmd.add_argument("file", type=Path, metavar="FILE", nargs="?")
-    evolve_cmd.add_argument("--write", action="store_true", help="apply the repair to FILE")
-    evolve_cmd.add_argument("--history", action="store_true",
-                            help="show what the pattern memory has learned")
-    evolve_cmd.add_argument("--instruction", default="", help="what to change, in words")
-    evolve_cmd.add_argument("--model", help="the model asked first")
-    _host_flags(evolve_cmd)
-    evolve_cmd.set_defaults(command=_command("evolve", "evolve"))
-
-    models_cmd = commands.add_parser("models", help="list the models on the LLM hosts")
-    _host_flags(models_cmd)
-    models_cmd.set_defaults(command=_command("models", "list_models"))
-
-    doctor_cmd = commands.add_parser("doctor", help="check that an LLM is reachable and usable")
-    _host_flags(doctor_cmd)
-    doctor_cmd.set_defaults(command=_command("models", "doctor"))
-
-    lsp_cmd = commands.add_parser("lsp", help="start the language server (stdio by default)")
-    lsp_cmd.add_argument("--stdio", action="store_true",
-                         help="speak LSP on stdin/stdout (the default; LSP clients pass it)")
-    lsp_cmd.add_argument("--tcp", action="store_true", help="listen on 127.0.0.1 instead")
-    lsp_cmd.add_argument("--port", type=_positive(int), default=2087,
-                         help="the TCP port (default 2087)")
-    lsp_cmd.add_argument("--clientProcessId", dest="client_process_id", type=int,
-                         help=argparse.SUPPRESS)  # passed by vscode-languageclient; not needed
-    for transport in UNSUPPORTED_TRANSPORTS:
-        lsp_cmd.add_argument(transport, nargs="?", const="", dest=dest(transport),
-                             help=argparse.SUPPRESS)
-    lsp_cmd.set_defaults(command=_command("server", "lsp"))
+    for add in (_check, _run, _evolve, _models, _lsp):
+        add(commands)
     return top
+
+
+def _check(commands: Commands) -> None:
+    check = commands.add_parser("check", help="report every error and finding in files")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    _limit_flags(check, VMConfig())
+    check.set_defaults(command=_command("programs", "check"))
+
+
+def _run(commands: Commands) -> None:
+    run = commands.add_parser("run", help="run a program and print its output")
+    run.add_argument("file", type=Path, metavar="FILE")
+    run.add_argument("--show-compiled", action="store_true",
+                     help="list the program, its blocks and the Python the VM compiled hot "
+                          "ones to (on stderr)")
+    run.add_argument("--trace", action="store_true",
+                     help="print each executed instruction with its line and the stack top "
+                          "after it (on stderr; runs by the reference interpreter)")
+    run.add_argument("--model", help="the model LLMGEN and EVOLVE ask first")
+    _host_flags(run)
+    _limit_flags(run, VMConfig.run_defaults())
+    run.set_defaults(command=_command("programs", "run"))
+
+
+def _evolve(commands: Commands) -> None:
+    evolve = commands.add_parser(
+        "evolve", help="repair a file's first problem, validated in the sandbox")
+    evolve.add_argument("file", type=Path, metavar="FILE", nargs="?")
+    evolve.add_argument("--write", action="store_true", help="apply the repair to FILE")
+    evolve.add_argument("--history", action="store_true",
+                        help="show what the pattern memory has learned")
+    evolve.add_argument("--instruction", default="", help="what to change, in words")
+    evolve.add_argument("--model", help="the model asked first")
+    _host_flags(evolve)
+    evolve.set_defaults(command=_command("evolve", "evolve"))
+
+
+def _models(commands: Commands) -> None:
+    models = commands.add_parser("models", help="list the models on the LLM hosts")
+    _host_flags(models)
+    models.set_defaults(command=_command("models", "list_models"))
+    doctor = commands.add_parser("doctor", help="check that an LLM is reachable and usable")
+    _host_flags(doctor)
+    doctor.set_defaults(command=_command("models", "doctor"))
+
+
+def _lsp(commands: Commands) -> None:
+    lsp = commands.add_parser("lsp", help="start the language server (stdio by default)")
+    lsp.add_argument("--stdio", action="store_true",
+                     help="speak LSP on stdin/stdout (the default; LSP clients pass it)")
+    lsp.add_argument("--tcp", action="store_true", help="listen on 127.0.0.1 instead")
+    lsp.add_argument("--port", type=_positive(int), default=2087,
+                     help="the TCP port (default 2087)")
+    lsp.add_argument("--clientProcessId", dest="client_process_id", type=int,
+                     help=argparse.SUPPRESS)  # passed by vscode-languageclient; not needed
+    for transport in UNSUPPORTED_TRANSPORTS:
+        lsp.add_argument(transport, nargs="?", const="", dest=dest(transport),
+                         help=argparse.SUPPRESS)
+    lsp.set_defaults(command=_command("server", "lsp"))
 
 
 def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:

@@ -329,14 +329,19 @@ class _Analyser:
                     arriving.pop(index, None)
                 if _merge(states, updates, relative, successor, state):
                     work.append(successor)
+        self._mixed_depths(run, entry, incoming)
+        run.states = {index - entry: state for index, state in states.items()}
+        return run
+
+    def _mixed_depths(self, run: _Run, entry: int,
+                      incoming: dict[int, dict[int, float]]) -> None:
+        """Warn where predecessors hand an instruction different exact depths."""
         for index, depths in incoming.items():
             if index < self.size and len(set(depths.values())) > 1:
                 shown = " and ".join(_count(d) for d in sorted(set(depths.values())))
                 run.events[index - entry] += (Event(
                     "S206", Severity.WARNING,
                     f"paths with different stack depths meet here ({shown} values)"),)
-        run.states = {index - entry: state for index, state in states.items()}
-        return run
 
     # Findings about the program as a whole.
 
