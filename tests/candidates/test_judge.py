@@ -216,3 +216,28 @@ def test_a_whole_program_answer_is_judged_as_the_program() -> None:
 def test_wrong_repairs_say_why_in_one_line(code: str, reason: str) -> None:
     said = repair(AVERAGE, code)
     assert said.startswith(reason) and "\n" not in said
+
+
+MISSPELT_CHECK = """\
+    PUSH #5
+    STORE count
+    LOAD cuont
+    PUSH #0
+    GT
+    ASSERT "count is positive"
+    HALT
+"""
+
+
+@pytest.mark.parametrize(("replacement", "reason"), [
+    ("LOAD count", ""),  # the misspelling was the bug: spelling it right keeps the ASSERT
+    ("PUSH #1", "removes or changes the ASSERT on line 6"),
+])
+def test_an_asserts_misspelt_name_may_be_spelt_right_and_nothing_else(
+        replacement: str, reason: str) -> None:
+    problem = diagnose(MISSPELT_CHECK)
+    assert problem is not None and problem.code == "R305"
+    place = Place(MISSPELT_CHECK, problem.first, problem.last)
+    judge = Judge(place, VMConfig(), Rules(repair=True, problem=problem.code))
+    document = MISSPELT_CHECK.replace("LOAD cuont", replacement)
+    assert judge.judge(document).reason == reason

@@ -67,6 +67,9 @@ class Verdict:
     """Why it was refused, in one line."""
     output: str = ""
     """What the document printed in the sandbox (for a candidate that passed)."""
+    values: tuple[str, ...] = ()
+    """The values it left in memory, sorted (their names aside): with the output, what a
+    run did, so that two candidates can be told apart even when they print nothing."""
 
     @property
     def summary(self) -> str:
@@ -106,6 +109,8 @@ class Judge:
         self._program = program
         self._instructions = _instructions(program)
         self._asserts = _asserts(program)
+        stored = {i.arg for i in program.code if i.op == "STORE"}
+        self._unstored = {i.arg for i in program.code if i.op == "LOAD"} - stored
         entry, after = _first_at(program, place.first), _first_at(program, place.last + 1)
         self._after_code = after < len(program.code)
         run = self._run(program, entry, after) if assembly.ok else None
@@ -146,7 +151,10 @@ class Judge:
         refusal = (self._failure(run, program, entry_line, after_line)
                    or self._output(run) or self._reach(run, program, entry, after)
                    or self._kept_asserts(program, run))
-        return Verdict(False, refusal) if refusal else Verdict(True, output=run.output)
+        if refusal:
+            return Verdict(False, refusal)
+        return Verdict(True, output=run.output,
+                       values=tuple(sorted(repr(v) for v in run.memory.values())))
 
     def _run(self, program: Program, entry: int, after: int) -> RunResult:
         watch = {entry, after, *_labels_from(program, after),
@@ -155,11 +163,12 @@ class Judge:
 
     def _static(self, program: Program) -> str:
         """Why the candidate is refused without running it, or ""."""
-        ours = Counter(a.key for a in _asserts(program))
+        ours = _asserts(program)
         for site in self._asserts:
-            if ours[site.key] <= 0:
+            match = next((a for a in ours if self._same(site.key, a.key)), None)
+            if match is None:
                 return f"removes or changes the ASSERT on line {self._line(site.index)}"
-            ours[site.key] -= 1
+            ours.remove(match)
         if not self.rules.repair:
             return ""
         instructions = _instructions(program)
@@ -213,13 +222,24 @@ class Judge:
     def _kept_asserts(self, program: Program, run: RunResult) -> str:
         if run.stopped_at is not None:
             return ""  # it stopped at an LLM instruction: what comes after is not known
-        ran = _ran(_asserts(program), run)
+        ours = [a for a in _asserts(program) if a.index in run.visits]
         for key, times in self._ran_asserts.items():
-            if ran[key] < times:
+            if sum(self._same(key, a.key) for a in ours) < times:
                 site = next(a for a in self._asserts if a.key == key)
                 return f"bypasses the ASSERT on line {self._line(site.index)}, which the " \
                        "program ran before"
         return ""
+
+    def _same(self, original: tuple[object, ...], candidate: tuple[object, ...]) -> bool:
+        """Whether a candidate's ASSERT is the original one: the same message and condition,
+        except that a name the original loads but never stores may be spelt right (such a
+        condition could never be tested: the misspelling is the bug)."""
+        message, condition = original
+        other_message, other_condition = candidate
+        assert isinstance(condition, tuple) and isinstance(other_condition, tuple)
+        return message == other_message and len(condition) == len(other_condition) and all(
+            mine == theirs or (mine[0] == theirs[0] == "LOAD" and mine[1] in self._unstored)
+            for mine, theirs in zip(condition, other_condition, strict=True))
 
     def _line(self, index: int) -> int:
         return self._program.code[index].line + 1
@@ -241,6 +261,18 @@ def judge_snippet(code: str, config: VMConfig, memory: dict[str, Value],
         return Verdict(False, f"fails when run: {error.kind}: {error.message} "
                               f"(line {error.span.line + 1})")
     return Verdict(True, output=run.output)
+
+
+def specification(program: Program) -> frozenset[int]:
+    """The instructions that state what the program must do: every ASSERT and the condition
+    it tests. A repair may change the logic that computes the values they compare, never
+    them, so an edit search does not even try."""
+    found: set[int] = set()
+    for site in _asserts(program):
+        condition = site.key[1]
+        assert isinstance(condition, tuple)
+        found.update(range(site.index - len(condition), site.index + 1))
+    return frozenset(found)
 
 
 def _analysis_errors(assembly: Assembly) -> Counter[str]:
