@@ -61,3 +61,40 @@ async def test_the_evolve_opcode_repairs_code_at_run_time(ollama: FakeOllama,
     status, out, err = await sovereign(tmp_path, "run", str(program), "--host", ollama.url)
     assert (status, err) == (0, "")
     assert out == "PUSH #10\nPUSH #2\nDIV\nPRINT\nqwen2.5-coder:7b\n"
+
+
+CLOSED = "http://127.0.0.1:9"
+"""A host where nothing listens: no model can be asked."""
+BUGS = Path(__file__).resolve().parents[2] / "examples" / "bugs"
+
+
+async def test_evolve_repairs_without_any_model_by_searching_small_edits(
+        tmp_path: Path) -> None:
+    path = BUGS / "division_by_zero.sov"
+    status, out, _ = await sovereign(tmp_path, "evolve", str(path), "--host", CLOSED)
+    assert status == 0, out
+    assert "+    JNZ divisor_ok" in out
+    assert "repaired by the search, no model (guard the DIV on line 13" in out
+    assert "the sandbox ran it: prints 5" in out
+    status, out, _ = await sovereign(tmp_path, "evolve", str(path), "--host", CLOSED,
+                                     "--no-search")
+    assert status == 1 and "search" not in out, out
+
+
+async def test_search_only_asks_no_model(ollama: FakeOllama, tmp_path: Path) -> None:
+    ollama.script("qwen2.5-coder:7b", chunks=[f"```sovereign\n{GOOD}\n```"])
+    path = tmp_path / "buggy.sov"
+    path.write_text(BUGGY)
+    status, out, _ = await sovereign(tmp_path, "evolve", str(path), "--host", ollama.url,
+                                     "--search-only")
+    assert status == 1 and "the search found no repair" in out, out
+    assert not ollama.requests
+
+
+async def test_the_evolve_opcode_searches_when_no_model_can_be_asked(tmp_path: Path) -> None:
+    program = tmp_path / "evolve.sov"
+    program.write_text('PUSH "PUSH #3\\nSTORE count\\nLOAD cuont\\nPRINT"\n'
+                       'EVOLVE "undefined name"\nPRINT\nLOAD "evolve.model"\nPRINT\n')
+    status, out, err = await sovereign(tmp_path, "run", str(program), "--host", CLOSED)
+    assert (status, err) == (0, "")
+    assert out == "PUSH #3\nSTORE count\nLOAD count\nPRINT\nsearch\n"

@@ -183,9 +183,41 @@ async def test_a_remembered_fix_that_no_longer_passes_is_marked_failed(
     deleting = "withdraw:\n    LOAD balance\n    SWAP\n    SUB\n    STORE balance\n    RET"
     memory.record(pattern_id, pattern.key, pattern.abstract(deleting), "old-model", True)
     assert memory.success_rate(pattern_id) == 1.0
-    outcome = await Evolver(memory).evolve(WITHDRAW, problem)
+    outcome = await Evolver(memory).evolve(WITHDRAW, problem, search="never")
     assert isinstance(outcome, NoRepair)
     assert memory.success_rate(pattern_id) == 0.5
     (failed,) = [f for f in memory.db.execute(
         "SELECT reason FROM fixes WHERE worked = 0").fetchall()]
     assert failed[0].startswith("no longer passes: removes or changes the ASSERT on line 14")
+
+
+UNDEFINED = "    PUSH #3\n    STORE count\n    LOAD cuont\n    PRINT\n    HALT\n"
+
+
+async def test_the_search_repairs_first_and_is_learnt_once(memory: PatternMemory) -> None:
+    problem = diagnose(UNDEFINED)
+    assert problem is not None
+    for _ in range(2):
+        outcome = await Evolver(memory).evolve(UNDEFINED, problem)
+        assert isinstance(outcome, Repair)
+        assert (outcome.origin, outcome.model, outcome.output) == ("search", "search", "3\n")
+        assert outcome.by == "the search, no model (LOAD cuont → LOAD count on line 3)"
+    assert memory.learnt("undefined name") == {"name": 1}
+    assert memory.learnt("division by zero") == {}
+
+
+async def test_no_search_and_no_model_is_no_repair(memory: PatternMemory) -> None:
+    problem = diagnose(UNDEFINED)
+    assert problem is not None
+    outcome = await Evolver(memory).evolve(UNDEFINED, problem, search="never")
+    assert isinstance(outcome, NoRepair) and not outcome.available
+
+
+async def test_the_model_comes_first_when_search_is_a_fallback(ollama: FakeOllama,
+                                                               memory: PatternMemory) -> None:
+    ollama.script("qwen2.5-coder:7b", chunks=["```sovereign\n    PUSH #3\n    STORE count\n"
+                                              "    LOAD count\n    PRINT\n```"])
+    problem = diagnose(UNDEFINED)
+    assert problem is not None
+    outcome = await evolver(ollama.url, memory).evolve(UNDEFINED, problem, search="fallback")
+    assert isinstance(outcome, Repair) and outcome.model == "qwen2.5-coder:7b"

@@ -10,7 +10,8 @@ import difflib
 import sys
 from pathlib import Path
 
-from ..evolve.engine import Repair
+from ..candidates.judge import printed
+from ..evolve.engine import Repair, SearchUse
 from ..evolve.memory import PatternMemory
 from ..evolve.problem import Problem, diagnose
 from ..host.services import LLMConfig, build
@@ -29,13 +30,13 @@ def evolve(args: argparse.Namespace) -> int:
     if source is None:
         return 1
     text, status = asyncio.run(evolve_file(args.file, source, llm_config(args),
-                                           args.instruction, args.write))
+                                           args.instruction, args.write, args.search))
     print(text)
     return status
 
 
 async def evolve_file(path: Path, source: bytes, config: LLMConfig, instruction: str,
-                      write: bool) -> tuple[str, int]:
+                      write: bool, search: SearchUse = "first") -> tuple[str, int]:
     """The report and the exit status: 0 repaired (or nothing to repair), 1 no repair."""
     text = source.decode("utf-8", "replace")
     if not assemble(text).ok:
@@ -48,7 +49,7 @@ async def evolve_file(path: Path, source: bytes, config: LLMConfig, instruction:
         problem = Problem("requested change", "", instruction, 0, 0, last)
     services = build(config)
     try:
-        outcome = await services.evolver.evolve(text, problem, instruction)
+        outcome = await services.evolver.evolve(text, problem, instruction, search=search)
     finally:
         await services.close()
     if not isinstance(outcome, Repair):
@@ -57,8 +58,9 @@ async def evolve_file(path: Path, source: bytes, config: LLMConfig, instruction:
     diff = "".join(difflib.unified_diff(
         text.splitlines(keepends=True), outcome.document.splitlines(keepends=True),
         fromfile=str(path), tofile=f"{path} (evolved)"))
-    summary = (f"{problem.category} on line {problem.line + 1}: repaired by {outcome.model}, "
-               f"confidence {outcome.confidence:.2f}")
+    summary = (f"{problem.category} on line {problem.line + 1}: repaired by {outcome.by}, "
+               f"confidence {outcome.confidence:.2f}; the sandbox ran it: "
+               f"{printed(outcome.output)}")
     rejected = [f"  rejected {c.why}" for c in outcome.candidates if not c.ok]
     summary = "\n".join([summary, *rejected])
     if write:

@@ -68,6 +68,12 @@ def _evolve(commands: Commands) -> None:
                         help="show what the pattern memory has learned")
     evolve.add_argument("--instruction", default="", help="what to change, in words")
     evolve.add_argument("--model", help="the model asked first")
+    searching = evolve.add_mutually_exclusive_group()
+    searching.add_argument("--no-search", dest="search", action="store_const", const="never",
+                           default="first", help="ask a model only, without first searching "
+                                                 "small edits")
+    searching.add_argument("--search-only", dest="search", action="store_const", const="only",
+                           help="search small edits only, asking no model")
     _host_flags(evolve)
     evolve.set_defaults(command=_command("evolve", "evolve"))
 

@@ -2,7 +2,9 @@
 
 For a problem (problem.py) it first tries the fixes the pattern memory says worked for the same
 mistake before, judged on the current code like any other candidate (one that no longer passes
-is recorded as failed, which lowers its confidence). Otherwise it asks the model manager's
+is recorded as failed, which lowers its confidence). Then, for an error, the search over small
+edits (search.py), which needs no model; how it is combined with the models is the caller's
+choice (`SearchUse`). Otherwise it asks the model manager's
 chain for several candidates (different seeds and temperatures), each prompted with the whole
 program and the block to repair marked, the error, the state at the failure, the rules of the
 language and similar past fixes. An answer may be the block, the whole program or a diff
@@ -15,8 +17,10 @@ manager.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..candidates.judge import Judge, Rules
 from ..candidates.pipeline import Candidate, agreement, judged, ranked
@@ -29,6 +33,13 @@ from ..llm.transport import LLMClient
 from ..vm.config import VMConfig
 from .memory import Fix, Normalised, PatternMemory, normalise
 from .problem import FALLS_INTO_CALL, Problem
+from .search import SOURCE, Budget, Searched, search
+
+SearchUse = Literal["first", "fallback", "never", "only"]
+"""When the search over small edits is tried: before the models (the editor's quick fix,
+`sovereign evolve`), only when no model can be asked (the EVOLVE instruction), never
+(`--no-search`), or alone (`--search-only`). It repairs errors only (a problem with a code),
+never a change asked in words."""
 
 TEMPERATURES = (0.2, 0.5, 0.8)
 WHOLE_PROGRAM_LINES = 300
@@ -48,6 +59,15 @@ class Repair:
     candidates: tuple[Candidate, ...]
     output: str = ""
     """What the repaired program printed in the sandbox."""
+    what: str = ""
+    """The search's edit, in words (for a repair the search found)."""
+    origin: str = "model"
+    """Where it came from: "model", "memory" (a fix that worked before) or "search"."""
+
+    @property
+    def by(self) -> str:
+        """Who wrote it, for the user."""
+        return f"the search, no model ({self.what})" if self.origin == SOURCE else self.model
 
 
 @dataclass(frozen=True)
@@ -73,9 +93,12 @@ class Evolver:
     config: VMConfig = field(default_factory=VMConfig)
     model: str | None = None
     """The model the user chose, asked first."""
+    budget: Budget = field(default_factory=Budget)
+    """What the search over small edits may spend."""
 
     async def evolve(self, source: str, problem: Problem, instruction: str = "",
-                     on_text: Callable[[str], None] | None = None) -> Repair | NoRepair:
+                     on_text: Callable[[str], None] | None = None, *,
+                     search: SearchUse = "first") -> Repair | NoRepair:
         place = Place(source, problem.first, problem.last)
         judge = Judge(place, self.config, Rules(repair=bool(problem.code), problem=problem.code,
                                                 stops_early=problem.category == FALLS_INTO_CALL))
@@ -85,6 +108,49 @@ class Evolver:
         remembered = self._from_memory(place, judge, pattern, pattern_id)
         if remembered is not None:
             return remembered
+        searchable = bool(problem.code) and search != "never"  # an error, not a request
+        searched: Repair | NoRepair | None = None
+        if searchable and search in ("first", "only"):
+            searched = await self._search(place, problem, pattern, pattern_id)
+            if isinstance(searched, Repair) or search == "only":
+                return searched
+        asked = await self._from_models(place, judge, problem, pattern, pattern_id,
+                                        instruction, on_text)
+        if isinstance(asked, NoRepair) and not asked.available and searchable:
+            if searched is None and search == "fallback":
+                searched = await self._search(place, problem, pattern, pattern_id)
+            if isinstance(searched, Repair):
+                return searched
+            if searched is not None:
+                return NoRepair(f"{asked.reason}; and {searched.reason}", searched.candidates,
+                                available=False)
+        return asked
+
+    async def _search(self, place: Place, problem: Problem, pattern: Normalised,
+                      pattern_id: int) -> Repair | NoRepair:
+        """The search's repair, found off the event loop (it runs the sandbox many times).
+        Each mistake it repairs is learnt once, so that the kinds of edit that worked for this
+        kind of error come first next time."""
+        learnt = self.memory.learnt(problem.category)
+        found: Searched = await asyncio.to_thread(search, place.document, problem, self.config,
+                                                  self.budget, learnt)
+        best = found.best
+        if best is None:
+            return NoRepair(f"the search found no repair: {found.reason}",
+                            found.refused + found.passing)
+        replacement = _block_of(place, best.document)
+        after = pattern.abstract(replacement) if replacement is not None else ""
+        model = f"{SOURCE}:{'+'.join(found.kinds)}"
+        if not any((f.model, f.after) == (model, after) for f in self.memory.fixes(pattern_id)):
+            self.memory.record(pattern_id, pattern.key, after, model, True)  # once per mistake
+        return Repair(best.document, SOURCE,
+                      _confidence(1.0, self.memory.success_rate(pattern_id)), pattern_id,
+                      (best, *found.refused), best.verdict.output, best.answer, SOURCE)
+
+    async def _from_models(self, place: Place, judge: Judge, problem: Problem,
+                           pattern: Normalised, pattern_id: int, instruction: str,
+                           on_text: Callable[[str], None] | None) -> Repair | NoRepair:
+        """The best repair the models write, judged, each candidate learnt."""
         if self.manager is None:
             return NoRepair("no LLM is configured and no remembered fix applies",
                             available=False)
@@ -105,8 +171,11 @@ class Evolver:
     def _from_memory(self, place: Place, judge: Judge, pattern: Normalised,
                      pattern_id: int) -> Repair | None:
         """A fix that worked for the same pattern before, if it still passes here; one that
-        no longer does is recorded as failed."""
+        no longer does is recorded as failed. The search's own fixes are left to the search,
+        which finds them again only where they are no guess."""
         for fix in self.memory.fixes(pattern_id):
+            if fix.model.startswith(f"{SOURCE}:"):
+                continue
             code = pattern.restore(fix.after)
             candidate = judged(f"```sovereign\n{code}\n```", "memory", place, judge)
             if not candidate.ok:
@@ -115,7 +184,7 @@ class Evolver:
                 continue
             return Repair(candidate.document, f"{fix.model} (remembered)",
                           _confidence(1.0, self.memory.success_rate(pattern_id)), pattern_id,
-                          (candidate,), candidate.verdict.output)
+                          (candidate,), candidate.verdict.output, origin="memory")
         return None
 
     def _record(self, pattern_id: int, pattern: Normalised, place: Place,

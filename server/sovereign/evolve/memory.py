@@ -211,6 +211,18 @@ class PatternMemory:
             found += self.fixes(id_)[:1]
         return found
 
+    def learnt(self, category: str) -> dict[str, int]:
+        """How many search repairs of each kind of edit worked for this kind of error."""
+        rows = self.db.execute(
+            "SELECT f.model, count(*) FROM fixes f JOIN patterns p ON p.id = f.pattern "
+            "WHERE p.category = ? AND f.worked = 1 AND f.model LIKE 'search:%' "
+            "GROUP BY f.model", (category,)).fetchall()
+        counts: dict[str, int] = {}
+        for model, times in rows:
+            for kind in model.removeprefix("search:").split("+"):
+                counts[kind] = counts.get(kind, 0) + times
+        return counts
+
     def success_rate(self, pattern: int) -> float:
         worked, tried = self.db.execute(
             "SELECT coalesce(sum(worked), 0), count(*) FROM fixes WHERE pattern = ?",

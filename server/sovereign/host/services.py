@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..evolve.engine import Evolver
 from ..evolve.memory import PatternMemory
+from ..evolve.search import Budget
 from ..generate.pipeline import Generator
 from ..llm.models import ModelManager
 from ..llm.pool import Hosts
@@ -42,6 +43,8 @@ class LLMConfig:
     memory_path: Path | None = None
     sandbox: VMConfig = field(default_factory=VMConfig)
     """The limits every candidate is judged under."""
+    search: Budget = field(default_factory=Budget)
+    """What the search over small edits may spend."""
 
 
 @dataclass
@@ -60,7 +63,8 @@ class Services:
         if self._evolver is None:
             config = self.config
             self._evolver = Evolver(PatternMemory(config.memory_path), self.manager,
-                                    config.rounds, config.sandbox, model=config.model)
+                                    config.rounds, config.sandbox, model=config.model,
+                                    budget=config.search)
         return self._evolver
 
     def fulfil(self) -> AsyncFulfil:
