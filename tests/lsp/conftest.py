@@ -16,9 +16,11 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
+from cattrs import Converter
 from lsprotocol import types as T
 from pygls.protocol import JsonRPCProtocol, default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -32,11 +34,25 @@ SERVER = [sys.executable, "-m", "sovereign", "lsp", "--stdio"]
 FAST = {"diagnostics": {"debounceMs": 20}}
 
 
+def _converter() -> Converter:
+    """lsprotocol's converter, reading a code action list as VS Code does: an item is a
+    Command when its `command` is a string. (lsprotocol takes any item with a `command` for a
+    Command, so a CodeAction that carries a command would reach the tests as a bare Command.)"""
+    converter = default_converter()
+
+    def command_or_action(item: Any, _: type) -> T.Command | T.CodeAction:
+        kind = T.Command if isinstance(item.get("command"), str) else T.CodeAction
+        return converter.structure(item, kind)  # type: ignore[no-any-return]
+
+    converter.register_structure_hook(T.Command | T.CodeAction, command_or_action)
+    return converter
+
+
 class RecordingClient(LanguageClient):
     """Keeps every published diagnostics notification, in order."""
 
     def __init__(self) -> None:
-        super().__init__(converter_factory=default_converter)
+        super().__init__(converter_factory=_converter)
         self.published: list[T.PublishDiagnosticsParams] = []
         self.statuses: list[object] = []
         self.ollama: FakeOllama | None = None

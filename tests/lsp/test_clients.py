@@ -4,10 +4,14 @@ whose results it is told about."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
+import attrs
 from lsprotocol import types as T
+
+from sovereign.lsp.settings import Settings, _camel
 
 from .conftest import ROOT, RecordingClient, extension_client_commands
 from .helpers import document, open_document
@@ -86,3 +90,26 @@ async def test_vscode_previews_a_repair_with_its_proof(vscode_client: RecordingC
     assert proof["after"] == "runs without error and prints 10"
     (rejected,) = proof["rejected"]
     assert rejected.startswith("qwen2.5-coder:7b: still fails when run: DivisionByZero")
+
+
+def _fields(value: object) -> list[str]:
+    return [f.name for f in (attrs.fields(type(value)) if attrs.has(type(value))
+                             else dataclasses.fields(value))]  # type: ignore[arg-type]
+
+
+def test_every_setting_the_extension_contributes_is_the_servers_with_its_default() -> None:
+    """A setting VS Code shows but the server ignores, or one whose default differs, misleads
+    the user; the extension's own settings (server.*, trace.*) are its, not the server's."""
+    manifest = json.loads((ROOT / "vscode-extension" / "package.json").read_text("utf-8"))
+    contributed = {key.removeprefix("sovereign."): value.get("default") for key, value in
+                   manifest["contributes"]["configuration"]["properties"].items()
+                   if not key.startswith(("sovereign.server.", "sovereign.trace."))}
+    served: dict[str, object] = {}
+    for section in attrs.fields(Settings):
+        value = getattr(Settings(), section.name)
+        for name in _fields(value):
+            default = getattr(value, name)
+            served[f"{_camel(section.name)}.{_camel(name)}"] = \
+                list(default) if isinstance(default, tuple) else default
+    served.pop("llm.apiKey")  # a secret: kept out of the Settings UI and its plain-text file
+    assert contributed == served

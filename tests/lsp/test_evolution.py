@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 
+from sovereign.lsp.evolution import PREVIEW_REPAIR, SEARCH_TITLE, TITLE
 from tests.llm.fake_ollama import FakeOllama
 
-from .conftest import RecordingClient
+from .conftest import FAST, VSCODE, RecordingClient, in_process
 from .helpers import applied, document, open_document, position, settled
 from .test_generation import scripted, settings_changed
 
@@ -23,12 +26,17 @@ def chats(ollama: FakeOllama) -> int:
     return sum(1 for path, _ in ollama.requests if path == "/api/chat")
 
 
-async def quick_fixes(client: RecordingClient, uri: str) -> list[T.CodeAction]:
-    diagnostics = await settled(client, uri, 1)
+async def quick_fixes(client: RecordingClient, uri: str, line: int = 8,
+                      title: str | None = TITLE) -> list[T.CodeAction]:
+    """The quick fixes for the errors on `line`: those titled `title` (by default, the one
+    that asks a model), or all."""
+    diagnostics = [d for d in await settled(client, uri, 1) if d.range.start.line == line]
     actions = await client.text_document_code_action_async(T.CodeActionParams(
-        text_document=document(uri), range=T.Range(start=position(8, 4), end=position(8, 4)),
+        text_document=document(uri), range=T.Range(start=position(line, 4),
+                                                   end=position(line, 4)),
         context=T.CodeActionContext(diagnostics=diagnostics)))
-    return [a for a in actions or [] if isinstance(a, T.CodeAction)]
+    return [a for a in actions or [] if isinstance(a, T.CodeAction) and
+            title in (None, a.title)]
 
 
 async def test_the_quick_fix_is_listed_without_asking_a_model(llm_client: RecordingClient) -> None:
@@ -219,11 +227,7 @@ async def test_the_quick_fix_never_offers_an_edit_that_removes_an_assert(
         f"```sovereign\n{WITHOUT_ASSERT}\n```", f"```sovereign\n{WITHOUT_ASSERT}\n```",
         f"```sovereign\n{CAPPED}\n```"]})
     uri = await open_document(llm_client, BANK, runtime=False)
-    diagnostics = await settled(llm_client, uri, 1)
-    actions = await llm_client.text_document_code_action_async(T.CodeActionParams(
-        text_document=document(uri), range=T.Range(start=position(15, 4), end=position(15, 4)),
-        context=T.CodeActionContext(diagnostics=diagnostics)))
-    (action,) = [a for a in actions or [] if isinstance(a, T.CodeAction)]
+    (action,) = await quick_fixes(llm_client, uri, line=15)
     resolved = await llm_client.code_action_resolve_async(action)
     assert resolved.edit is not None and resolved.edit.document_changes
     (change,) = resolved.edit.document_changes
@@ -232,3 +236,56 @@ async def test_the_quick_fix_never_offers_an_edit_that_removes_an_assert(
     assert 'ASSERT "balance must not go negative"' in repaired
     assert "    JZ withdraw_ok" in repaired
     assert resolved.title.startswith("Evolve this block (qwen2.5-coder:7b, confidence 0.6")
+
+
+MISSPELT = "    PUSH #3\n    STORE count\n    LOAD cuont\n    PRINT\n    HALT\n"
+UNDERFLOW = "    PUSH #1\n    ADD\n    PRINT\n    HALT\n"
+
+
+@pytest.fixture
+async def no_llm_client(tmp_path: Path) -> AsyncIterator[RecordingClient]:
+    """VS Code's capabilities, with the LLM switched off in the settings."""
+    settings = {**FAST, "llm": {"enabled": False},
+                "evolve": {"memoryPath": str(tmp_path / "evolve.sqlite3")}}
+    async with in_process(settings, VSCODE) as joined:
+        yield joined
+
+
+async def test_without_a_model_the_search_repair_is_offered_as_an_edit_to_confirm(
+        no_llm_client: RecordingClient) -> None:
+    uri = await open_document(no_llm_client, MISSPELT, runtime=False)
+    (action,) = await quick_fixes(no_llm_client, uri, line=2, title=None)
+    assert (action.title, action.is_preferred) == (SEARCH_TITLE, True)
+    assert action.edit is not None and action.edit.document_changes
+    (change,) = action.edit.document_changes
+    assert isinstance(change, T.TextDocumentEdit) and change.text_document.version == 1
+    assert applied(MISSPELT, change.edits) == MISSPELT.replace("cuont", "count")
+    annotations = action.edit.change_annotations or {}
+    (annotation,) = annotations.values()
+    assert annotation.needs_confirmation
+    assert annotation.label.startswith("Evolve: repaired by the search, no model (LOAD cuont")
+
+
+async def test_a_search_that_can_only_guess_lists_the_fix_disabled_with_why(
+        no_llm_client: RecordingClient) -> None:
+    uri = await open_document(no_llm_client, UNDERFLOW, runtime=False)
+    (action,) = await quick_fixes(no_llm_client, uri, line=1, title=None)
+    assert action.title == SEARCH_TITLE and action.disabled is not None
+    assert "guess" in action.disabled.reason and action.edit is None
+
+
+async def test_the_extension_previews_a_search_repair_with_its_source(
+        vscode_client: RecordingClient) -> None:
+    ollama = scripted(vscode_client)
+    uri = await open_document(vscode_client, MISSPELT, runtime=False)
+    found = await quick_fixes(vscode_client, uri, line=2, title=None)
+    assert [a.title for a in found] == [SEARCH_TITLE, TITLE]  # the model only when chosen
+    command = found[0].command
+    assert command is not None and command.command == PREVIEW_REPAIR
+    assert command.arguments is not None
+    edit, proof = command.arguments
+    (change,) = edit["documentChanges"]
+    assert change["textDocument"]["version"] == 1
+    assert [e["newText"] for e in change["edits"]] == ["    LOAD count"]
+    assert (proof["source"], proof["after"]) == ("search", "runs without error and prints 3")
+    assert ollama.requests == []

@@ -39,6 +39,7 @@ before(async () => {
   await scriptModels();
   vscode = await VSCode.launch("editor", {
     "division_by_zero.sov": example("bugs/division_by_zero.sov"),
+    "unstated.sov": example("bugs/division_by_zero.sov").replace("; expect: 5\n", ""),
     "factorial.sov": example("factorial_recursive.sov"),
     "underflow.sov": "; one value too few\n    PUSH #1\n    ADD\n    PRINT\n",
     "messy.sov": "push #1\n  print   ; one\nhalt\n",
@@ -77,20 +78,50 @@ test("hovering an opcode shows its reference", async () => {
   });
 });
 
-test("Evolve this block: preview, proof, apply, and the error is gone", async () => {
+test("Evolve this block — no model needed: the search's repair, its proof, applied", async () => {
   await vscode.page.keyboard.press("Escape");
-  await vscode.step("the quick fix is listed", async () => {
+  await vscode.step("the search's quick fix is listed", async () => {
     await vscode.goTo(13, 5);
+    await vscode.page.keyboard.press(`${CTRL}+.`);
+    await vscode.page.locator(".action-widget", { hasText: "no model needed" }).waitFor();
+  });
+  await vscode.step("choosing it previews the repair and says no model wrote it", async () => {
+    await vscode.chooseAction("Evolve this block — no model needed");
+    const dialog = vscode.page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ timeout: 30_000 });
+    const text = await dialog.innerText();
+    assert.match(text, /Found by the search, no model \(guard the DIV on line 13: 0 when/);
+    assert.match(text, /Sandbox before: R301 division by zero on line 13/);
+    assert.match(text, /Sandbox after: runs without error and prints 5/);
+  });
+  await vscode.step("applying it clears the diagnostics", async () => {
+    await vscode.page.locator(".monaco-dialog-box .monaco-button", { hasText: "Apply" }).click();
+    await vscode.page.locator(".squiggly-error").first().waitFor({ state: "detached",
+                                                                  timeout: 30_000 });
+    await vscode.linesWhere((lines) => lines.includes("    JNZ divisor_ok"));
+  });
+  await vscode.step("no model was asked", async () => {
+    assert.ok(!(await ollama.requests()).some((r) => r.path === "/api/chat"));
+  });
+});
+
+test("Evolve this block: a model's repair, its proof, applied", async () => {
+  await vscode.step("open a file whose output nothing states", async () => {
+    await vscode.openFile("unstated.sov");
+    await vscode.page.locator(".squiggly-error").first().waitFor({ timeout: 30_000 });
+  });
+  await vscode.step("the quick fix that asks a model is listed", async () => {
+    await vscode.goTo(12, 5);
     await vscode.page.keyboard.press(`${CTRL}+.`);
     await vscode.page.locator(".action-widget", { hasText: "Evolve this block" }).waitFor();
   });
   await vscode.step("choosing it previews the repair with its proof", async () => {
-    await vscode.page.keyboard.press("Enter");
+    await vscode.chooseAction("Evolve this block");
     const dialog = vscode.page.locator(".monaco-dialog-box");
     await dialog.waitFor({ timeout: 60_000 });
     const text = await dialog.innerText();
     assert.match(text, new RegExp(`Written by ${MODEL.replace(".", "\\.")}, confidence`));
-    assert.match(text, /Sandbox before: R301 division by zero on line 13/);
+    assert.match(text, /Sandbox before: R301 division by zero on line 12/);
     assert.match(text, /Sandbox after: runs without error and prints 5/);
     assert.match(text, /Rejected candidates \(1\):\n• qwen2\.5-coder:7b: still fails/);
     await vscode.page.locator(".monaco-diff-editor").first().waitFor();

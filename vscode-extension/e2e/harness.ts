@@ -244,6 +244,22 @@ export class VSCode {
     return lines;
   }
 
+  /** Choose the action titled exactly `title` in the open quick fix menu, with the keyboard
+   *  as a user does (the menu's pointer block takes clicks). */
+  async chooseAction(title: string): Promise<void> {
+    const rows = this.page.locator(".action-widget .monaco-list-row");
+    await rows.first().waitFor();
+    const focused = this.page.locator(".action-widget .monaco-list-row.focused");
+    for (let tries = await rows.count(); tries > 0; tries--) {
+      if ((await focused.innerText()).trim() === title) {
+        await this.page.keyboard.press("Enter");
+        return;
+      }
+      await this.page.keyboard.press("ArrowDown");
+    }
+    throw new Error(`the quick fix menu has no action "${title}"`);
+  }
+
   /** Put the cursor on a line and column (1-based), through Go to Line. */
   async goTo(line: number, column = 1): Promise<void> {
     await this.page.keyboard.press(`${CTRL}+G`);

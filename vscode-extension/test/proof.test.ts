@@ -12,3 +12,11 @@ test("the proof says who, how sure, what the sandbox saw, and each rejection", (
   assert.ok(!proofText({ model: "m", confidence: 1, before: "b", after: "a", rejected: [] })
     .includes("Rejected"));
 });
+
+test("a repair the search found says so: no model wrote it", () => {
+  const text = proofText({
+    model: "the search, no model (LOAD cuont → LOAD count on line 3)", source: "search",
+    confidence: 1, before: "b", after: "a", rejected: [],
+  });
+  assert.ok(text.startsWith("Found by the search, no model (LOAD cuont → LOAD count on line 3)"));
+});

@@ -1,10 +1,14 @@
-"""EVOLVE in the editor: the "Evolve this block" quick fix and the Evolve Selection command.
+"""EVOLVE in the editor: the quick fixes of an error and the Evolve Selection command.
 
-Listing the quick fix costs nothing (no model is asked). The work happens in codeAction/resolve,
-whose `data` carries everything needed to redo it (uri, version, line, code, selection); the
-answer is a versioned edit, so it can never land on a document that changed meanwhile, and a
-document that changed during the work is refused outright. Nothing is offered that the sandbox
-has not run: when no candidate passes, the user is told what each one failed on.
+For an error the quick fix list first runs the search over small edits (evolve/search.py: no
+model, a fraction of a second, off the event loop, once per version of the document): a repair
+it finds is offered at once, as "Evolve this block — no model needed"; when it finds none, the
+action is listed disabled with the reason, for clients that show such actions. "Evolve this
+block" asks the models, in codeAction/resolve, whose `data` carries everything needed to redo it
+(uri, version, line, code, selection). Every answer is a versioned edit, so it can never land
+on a document that changed meanwhile, and a document that changed during the work is refused
+outright. Nothing is offered that the sandbox has not run: when no candidate passes, the user is
+told what each one failed on.
 
 The repair is shown before it is applied. A client that runs `sovereign.previewRepair` (the
 VS Code extension says so in its initialization options) gets that command with the edit and
@@ -14,6 +18,7 @@ which editors show as a preview.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +33,10 @@ from .llm_state import with_progress
 from .server import LOG, UNCHANGED, SovereignServer
 
 if TYPE_CHECKING:
-    from ..evolve.engine import NoRepair, Repair
+    from ..evolve.engine import NoRepair, Repair, SearchUse
 
 EVOLVE_SELECTION = "sovereign.server.evolveSelection"
+SEARCH_TITLE = "Evolve this block — no model needed"
 PREVIEW_REPAIR = "sovereign.previewRepair"
 """The client's command that shows a repair and its proof before applying it."""
 TITLE = "Evolve this block"
@@ -46,18 +52,82 @@ def register(server: SovereignServer) -> None:
         "ok": False, "reason": "the repair failed inside the server: see its log"}))
 
 
-def code_actions(ls: SovereignServer, params: T.CodeActionParams) -> list[T.CodeAction]:
+async def code_actions(ls: SovereignServer, params: T.CodeActionParams) -> list[T.CodeAction]:
     snapshot = ls.snapshot(params.text_document.uri)
-    if snapshot is None or not ls.settings.llm.enabled:
+    if snapshot is None:
         return []
     selection = params.range if params.range.start != params.range.end else None
-    return [T.CodeAction(
-        title=TITLE, kind=T.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-        data={"uri": snapshot.uri, "version": snapshot.version,
-              "line": diagnostic.range.start.line, "code": diagnostic.code,
-              "selection": [selection.start.line, selection.end.line] if selection else None})
-        for diagnostic in params.context.diagnostics
-        if diagnostic.source == "sovereign" and diagnostic.code in CATEGORIES]
+    by_line: dict[int, list[T.Diagnostic]] = {}
+    for diagnostic in params.context.diagnostics:
+        if diagnostic.source == "sovereign" and diagnostic.code in CATEGORIES:
+            by_line.setdefault(diagnostic.range.start.line, []).append(diagnostic)
+    actions: list[T.CodeAction] = []
+    for diagnostics in by_line.values():
+        actions += await _fixes(ls, snapshot, diagnostics, selection)
+    return actions
+
+
+async def _fixes(ls: SovereignServer, snapshot: Snapshot, diagnostics: list[T.Diagnostic],
+                 selection: T.Range | None) -> list[T.CodeAction]:
+    """The search's repair (or why there is none), then the action that asks a model: one
+    set for the findings of one line (the run's error and the analysis's warning about the
+    same mistake), the most severe repaired."""
+    from ..evolve.engine import Repair
+
+    diagnostic = min(diagnostics, key=lambda d: d.severity or T.DiagnosticSeverity.Error)
+    actions = []
+    found = await searched(ls, snapshot, diagnostic.range.start.line, str(diagnostic.code))
+    if found is not None:
+        problem, outcome = found
+        if isinstance(outcome, Repair):
+            action = T.CodeAction(title=SEARCH_TITLE, kind=T.CodeActionKind.QuickFix,
+                                  diagnostics=diagnostics, is_preferred=True)
+            actions.append(_offering(ls, action, snapshot, repair_proof(problem, outcome),
+                                     outcome))
+        elif _shows_disabled(ls):
+            actions.append(T.CodeAction(title=SEARCH_TITLE, kind=T.CodeActionKind.QuickFix,
+                                        diagnostics=diagnostics,
+                                        disabled=T.CodeActionDisabled(outcome.reason)))
+    if ls.settings.llm.enabled:
+        actions.append(T.CodeAction(
+            title=TITLE, kind=T.CodeActionKind.QuickFix, diagnostics=diagnostics,
+            data={"uri": snapshot.uri, "version": snapshot.version,
+                  "line": diagnostic.range.start.line, "code": diagnostic.code,
+                  "selection": [selection.start.line, selection.end.line] if selection
+                  else None}))
+    return actions
+
+
+async def searched(ls: SovereignServer, snapshot: Snapshot, line: int,
+                   code: str) -> tuple[Problem, Repair | NoRepair] | None:
+    """The search's answer for the error at `line`, computed once per version: the client
+    asks for the quick fixes again whenever the cursor moves. A request cancelled meanwhile
+    leaves the search running for the next one."""
+    key = (snapshot.uri, snapshot.version, line, code)
+    task = ls.searches.get(key)
+    if task is None:
+        for old in [k for k in ls.searches if (current := ls.snapshot(k[0])) is None or
+                    current.version != k[1]]:
+            del ls.searches[old]
+        task = ls.searches[key] = asyncio.ensure_future(_search(ls, snapshot, line, code))
+    return await asyncio.shield(task)
+
+
+async def _search(ls: SovereignServer, snapshot: Snapshot, line: int,
+                  code: str) -> tuple[Problem, Repair | NoRepair] | None:
+    await ls.with_settings()
+    problem = await asyncio.to_thread(diagnose, snapshot.text, ls.settings.sandbox, line=line,
+                                      code=code)
+    if problem is None:
+        return None
+    evolver = ls.generations.services(ls).evolver
+    return problem, await evolver.evolve(snapshot.text, problem, search="only")
+
+
+def _shows_disabled(ls: SovereignServer) -> bool:
+    document = ls.client_capabilities.text_document
+    action = document.code_action if document else None
+    return bool(action and action.disabled_support)
 
 
 async def resolve(ls: SovereignServer, action: T.CodeAction) -> T.CodeAction:
@@ -72,17 +142,24 @@ async def resolve(ls: SovereignServer, action: T.CodeAction) -> T.CodeAction:
     if data.get("selection"):
         first, last = data["selection"]
         problem = replace(problem, first=first, last=last)
-    outcome = await _evolve(ls, snapshot, problem, "")
+    outcome = await _evolve(ls, snapshot, problem, "", search="never")
     if isinstance(outcome, str):
         ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Warning, message=outcome))
         return action
-    proof = repair_proof(problem, outcome)
-    action.title = f"{TITLE} ({outcome.model}, confidence {outcome.confidence:.2f})"
+    action.title = f"{TITLE} ({outcome.by}, confidence {outcome.confidence:.2f})"
+    return _offering(ls, action, snapshot, repair_proof(problem, outcome), outcome)
+
+
+def _offering(ls: SovereignServer, action: T.CodeAction, snapshot: Snapshot,
+              proof: dict[str, Any], repair: Repair) -> T.CodeAction:
+    """`action` carrying the repair: the client's preview command with the edit and its
+    proof, or the edit itself, under an annotation that needs confirmation where the client
+    supports one."""
     if PREVIEW_REPAIR in ls.client_commands:
         action.command = T.Command(title="Preview the repair", command=PREVIEW_REPAIR,
-                                   arguments=[_edit(snapshot, outcome, None), proof])
+                                   arguments=[_edit(snapshot, repair, None), proof])
     else:
-        action.edit = _edit(snapshot, outcome, proof if _annotations(ls) else None)
+        action.edit = _edit(snapshot, repair, proof if _annotations(ls) else None)
     return action
 
 
@@ -116,7 +193,7 @@ async def evolve_selection(ls: SovereignServer, uri: str, selection: T.Range,
 
 
 async def _evolve(ls: SovereignServer, snapshot: Snapshot, problem: Problem,
-                  instruction: str) -> Repair | str:
+                  instruction: str, search: SearchUse = "first") -> Repair | str:
     """A validated repair, or what to tell the user instead."""
     from ..evolve.engine import Repair
 
@@ -125,10 +202,11 @@ async def _evolve(ls: SovereignServer, snapshot: Snapshot, problem: Problem,
     ls.generations.tell(ls, "working", f"evolving: {problem.category}")
     outcome = await with_progress(
         ls, "Sovereign: evolving", problem.category,
-        lambda on_text: evolver.evolve(snapshot.text, problem, instruction, on_text))
+        lambda on_text: evolver.evolve(snapshot.text, problem, instruction, on_text,
+                                       search=search))
     _current(ls, snapshot.uri, snapshot.version)  # no edit for a document that changed
     if isinstance(outcome, Repair):
-        ls.generations.tell(ls, "ready", f"repaired by {outcome.model}", outcome.model)
+        ls.generations.tell(ls, "ready", f"repaired by {outcome.by}", outcome.model)
         return outcome
     message = refusal_message(outcome)
     ls.generations.tell(ls, "refused" if outcome.available else "unavailable", message)
@@ -151,7 +229,8 @@ def repair_proof(problem: Problem, repair: Repair) -> dict[str, Any]:
     before = f"{problem.code} {problem.category} on line {problem.line + 1}: {problem.message}" \
         if problem.code else f"requested change: {problem.message}"
     return {
-        "model": repair.model,
+        "model": repair.by,
+        "source": repair.origin,
         "confidence": repair.confidence,
         "before": before,
         "after": f"runs without error and {printed(repair.output)}",

@@ -47,6 +47,7 @@ async def configuration_changed(ls: SovereignServer,
     pushed = params.settings.get("sovereign") if isinstance(params.settings, dict) else None
     await _pull_settings(ls, pushed)
     await ls.generations.reset()
+    ls.searches.clear()  # searched under the old limits
     recheck_all(ls)
     if _client_refreshes_inlay_hints(ls):
         ls.workspace_inlay_hint_refresh(None)

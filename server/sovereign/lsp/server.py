@@ -49,6 +49,8 @@ class SovereignServer(LanguageServer):
         """Documents the client has opened, spelled as the client spells their URIs."""
         self.checks: dict[str, asyncio.Task[None]] = {}
         """The check in flight per document (diagnostics.py)."""
+        self.searches: dict[tuple[str, int, int, str], asyncio.Future[Any]] = {}
+        """The repair search per error of the current versions (evolution.py)."""
         self.generations = Generations()
         self.client_commands: frozenset[str] = frozenset()
         """Commands the client runs itself (from `initializationOptions.clientCommands`):

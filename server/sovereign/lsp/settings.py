@@ -16,6 +16,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
+from ..evolve.search import Budget
 from ..vm.config import VMConfig
 
 if TYPE_CHECKING:
@@ -49,10 +50,16 @@ class LlmSettings:
 
 @attrs.frozen
 class EvolveSettings:
-    """`memory_path`: the pattern memory's SQLite file (default: the user's data directory)."""
+    """`memory_path`: the pattern memory's SQLite file (default: the user's data directory).
+    `search_candidates` and `search_millis`: the budget of the search over small edits that
+    the quick fix runs before any model."""
 
     memory_path: str | None = None
     rounds: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+    search_candidates: int = attrs.field(default=Budget().candidates,
+                                         validator=attrs.validators.ge(1))
+    search_millis: float = attrs.field(default=Budget().millis,
+                                       validator=attrs.validators.gt(0))
 
 
 @attrs.frozen
@@ -119,7 +126,9 @@ def llm_config(settings: Settings) -> LLMConfig:
                      api_key=llm.api_key, model=llm.model, attempts=llm.attempts,
                      rounds=evolve.rounds,
                      memory_path=Path(evolve.memory_path) if evolve.memory_path else None,
-                     sandbox=settings.sandbox)
+                     sandbox=settings.sandbox,
+                     search=Budget(candidates=evolve.search_candidates,
+                                   millis=evolve.search_millis))
 
 
 def changed_from_defaults(settings: Settings) -> str:
