@@ -10,9 +10,11 @@ block, so the block pass gets none, and the right program only when the engine, 
 having failed, asks for the whole program. It prints per shape: the right repairs accepted, the
 wrong repairs offered (an offered program that does not print what NAME.out says: must be 0), the
 refusals, and the latency. With --host it asks a real Ollama, every installed code model in
-turn, with no scripted answers.
+turn, with no scripted answers. With --search-only it asks no model at all: the search over
+small edits (sovereign/evolve/search.py) alone, reporting the repairs, the candidates it ran and
+its time per case.
 
-    python benchmarks/evolve_eval.py [--host URL]
+    python benchmarks/evolve_eval.py [--host URL | --search-only]
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from tests.llm.fake_ollama import FakeOllama
 
 from sovereign.evolve.engine import Repair
 from sovereign.evolve.problem import Problem, diagnose
+from sovereign.evolve.search import search
 from sovereign.host.services import LLMConfig, build
 from sovereign.lang.assembler import assemble
 from sovereign.llm.models import CODE
+from sovereign.vm.config import VMConfig
 from sovereign.vm.sandbox import run_program
 
 CASES = Path(__file__).resolve().parent / "evolve_cases"
@@ -64,6 +68,8 @@ class Tally:
     seconds: list[float] = field(default_factory=list)
     categories: set[str] = field(default_factory=set)
     wrong: list[str] = field(default_factory=list)
+    tried: list[int] = field(default_factory=list)
+    """Candidates run per case (the search only)."""
 
 
 def cases() -> list[Case]:
@@ -168,13 +174,45 @@ async def evaluate(url: str, model: str, scripted: FakeOllama | None, shape: str
             tally.wrong.append(case.name)
 
 
+def searched(stated: bool) -> Tally:
+    """The search alone over every case: no model, no memory. `stated`: with the intended
+    output written into the program as `; expect:` lines, as a user states intent (then the
+    engine is given what the evaluation checks, so this shows what stating it buys)."""
+    tally = Tally()
+    for case in cases():
+        source = _stated(case) if stated else case.source
+        problem = diagnose(source)
+        assert problem is not None, case.name
+        tally.cases += 1
+        tally.categories.add(problem.category)
+        started = time.perf_counter()
+        found = search(source, problem, VMConfig())
+        tally.seconds.append(time.perf_counter() - started)
+        tally.tried.append(found.tried)
+        if found.best is None:
+            tally.refused += 1
+        elif prints_as_meant(found.best.document, case.output):
+            tally.right_accepted += 1
+        else:
+            tally.wrong_offered += 1
+            tally.wrong.append(case.name)
+    return tally
+
+
+def _stated(case: Case) -> str:
+    return "".join(f"; expect: {line}\n" for line in case.output.splitlines()) + case.source
+
+
 def report(label: str, tally: Tally) -> str:
     ordered = sorted(tally.seconds)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
     wrong = f" ({', '.join(tally.wrong)})" if tally.wrong else ""
+    offered = f" of {tally.offered_right}" if tally.offered_right else ""
+    tried = (f"; {sum(tally.tried)} candidates run (at most {max(tally.tried)} for a case)"
+             if tally.tried else "")
     return (f"{label}: {tally.cases} cases in {len(tally.categories)} categories: "
-            f"{tally.right_accepted} of {tally.offered_right} right repairs accepted, "
-            f"{tally.wrong_offered} wrong repairs offered{wrong}, {tally.refused} refused; "
+            f"{tally.right_accepted}{offered} right repairs accepted, "
+            f"{tally.wrong_offered} wrong repairs offered{wrong}, {tally.refused} refused{tried}; "
             f"latency p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
 
 
@@ -203,8 +241,13 @@ async def real(host: str) -> list[tuple[str, Tally]]:
     return results
 
 
-async def main(host: str | None) -> list[tuple[str, Tally]]:
-    results = await (real(host) if host else scripted())
+async def main(host: str | None, search_only: bool = False) -> list[tuple[str, Tally]]:
+    if search_only:
+        results = [("the search, no model", searched(False)),
+                   ("the search, no model, the output stated with `; expect:`",
+                    searched(True))]
+    else:
+        results = await (real(host) if host else scripted())
     for label, tally in results:
         print(report(label, tally))
     if not results:
@@ -214,5 +257,9 @@ async def main(host: str | None) -> list[tuple[str, Tally]]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", help="a real Ollama, e.g. http://127.0.0.1:11434")
-    asyncio.run(main(parser.parse_args().host))
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--host", help="a real Ollama, e.g. http://127.0.0.1:11434")
+    chosen.add_argument("--search-only", action="store_true",
+                        help="the search over small edits alone, no model")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.host, arguments.search_only))

@@ -33,3 +33,11 @@ def test_generated_analysis_programs_are_clean() -> None:
         assert assembly.ok
         assert len(assembly.texts) >= lines
         assert not [f for f in analyse(assembly.program).findings if f.is_error]
+
+
+def test_the_search_benchmark_programs_make_the_errors_it_times() -> None:
+    bench = benchmark("search_speed")
+    assert not analyse(assemble(bench.generate(200)).program).findings
+    repaired = {name for name in bench.MISTAKES
+                if bench.quick_fix(bench.generate(200, name)).best is not None}
+    assert repaired == {"misspelt name", "wrong way round"}
