@@ -98,3 +98,31 @@ async def test_the_evolve_opcode_searches_when_no_model_can_be_asked(tmp_path: P
     status, out, err = await sovereign(tmp_path, "run", str(program), "--host", CLOSED)
     assert (status, err) == (0, "")
     assert out == "PUSH #3\nSTORE count\nLOAD count\nPRINT\nsearch\n"
+
+
+async def test_the_only_model_installed_repairs_with_a_note(ollama: FakeOllama,
+                                                           tmp_path: Path) -> None:
+    ollama.script("smollm2:135m", capabilities=["completion"],
+                  chunks=[f"```sovereign\n{GOOD}\n```"])
+    path = tmp_path / "buggy.sov"
+    path.write_text(BUGGY)
+    status, out, err = await sovereign(tmp_path, "evolve", str(path), "--host", ollama.url,
+                                       "--no-search")
+    assert status == 0, out + err
+    assert "repaired by smollm2:135m" in out
+    assert "note: smollm2:135m is not known for code; asking it because it is the only " \
+           "model installed" in err
+
+
+async def test_the_chosen_model_reaches_llmgen_and_evolve_in_run(ollama: FakeOllama,
+                                                                  tmp_path: Path) -> None:
+    ollama.script("qwen2.5-coder:7b", chunks=["```sovereign\nPUSH #1\nPRINT\n```"])
+    ollama.script("mine:1b", capabilities=["completion"],
+                  chunks=["```sovereign\nPUSH #10\nPUSH #2\nDIV\nPRINT\n```"])
+    program = tmp_path / "evolve.sov"
+    program.write_text('PUSH "PUSH #10\\nPUSH #0\\nDIV\\nPRINT"\nEVOLVE "Division by zero"\n'
+                       'LOAD "evolve.model"\nPRINT\n')
+    status, out, err = await sovereign(tmp_path, "run", str(program), "--host", ollama.url,
+                                       "--model", "mine:1b")
+    assert (status, out) == (0, "mine:1b\n"), err
+    assert "asking it because you chose it" in err

@@ -139,3 +139,27 @@ async def test_the_fallback_chain_reports_every_attempt(ollama: FakeOllama) -> N
     with pytest.raises(LLMError, match="no suitable model"):
         await models.first_that_works([], "generate", lambda c, m: c.version())
     await models.hosts.close()
+
+
+async def test_sizes_in_millions_rank_below_billions(ollama: FakeOllama) -> None:
+    ollama.script("qwen2.5-coder:135m", parameter_size="134.52M")
+    ollama.script("qwen2.5-coder:1.5b", parameter_size="1.5B")
+    models = ModelManager(Hosts([OllamaClient(ollama.url, retries=ONCE)]))
+    await models.refresh()
+    sizes = {m.name: m.parameters for m in models.models}
+    assert sizes == {"qwen2.5-coder:135m": 0.13452, "qwen2.5-coder:1.5b": 1.5}
+    fast = [m.name for m in models.choose({CODE}, "generate", prefer="fast")]
+    assert fast == ["qwen2.5-coder:135m", "qwen2.5-coder:1.5b"]
+
+
+async def test_the_only_model_installed_is_asked_whatever_it_is_known_for(
+        ollama: FakeOllama) -> None:
+    ollama.script("smollm2:135m", capabilities=["completion"])
+    models = ModelManager(Hosts([OllamaClient(ollama.url, retries=ONCE)]))
+    await models.refresh()
+    assert [m.name for m in models.choose({CODE}, "generate")] == ["smollm2:135m"]
+    ollama.script("gemma:2b", capabilities=["completion"])
+    await models.refresh()
+    assert models.choose({CODE}, "generate") == []
+    assert [m.name for m in models.choose({CODE}, "generate", explicit="gemma:2b")] == [
+        "gemma:2b"]

@@ -83,6 +83,7 @@ def _models(commands: Commands) -> None:
     _host_flags(models)
     models.set_defaults(command=_command("models", "list_models"))
     doctor = commands.add_parser("doctor", help="check that an LLM is reachable and usable")
+    doctor.add_argument("--model", help="the model you would choose (as sovereign.llm.model)")
     _host_flags(doctor)
     doctor.set_defaults(command=_command("models", "doctor"))
 
@@ -99,7 +100,7 @@ def _lsp(commands: Commands) -> None:
     for transport in UNSUPPORTED_TRANSPORTS:
         lsp.add_argument(transport, nargs="?", const="", dest=dest(transport),
                          help=argparse.SUPPRESS)
-    lsp.set_defaults(command=_command("server", "lsp"))
+    lsp.set_defaults(command=_command("server", "lsp"), logs_to_client=True)
 
 
 def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:

@@ -28,7 +28,7 @@ from ..candidates.shape import Place
 from ..lang.reference import compact_reference, syntax_rules
 from ..llm.api import ChatRequest, Completion, Message, Options
 from ..llm.errors import LLMError
-from ..llm.models import CODE, Model, ModelManager
+from ..llm.models import CODE, Model, ModelManager, none_for, warn_if_unfit
 from ..llm.transport import LLMClient
 from ..vm.config import VMConfig
 from .memory import Fix, Normalised, PatternMemory, normalise
@@ -206,10 +206,10 @@ class Evolver:
         if not self.manager.models:
             await self.manager.refresh()
         chain = self.manager.choose({CODE}, f"repair:{problem.category}", explicit=self.model)
+        warn_if_unfit(chain, {CODE}, self.model)
         if not chain:
-            reason = "; ".join(self.manager.problems) or (
-                "no installed model writes code: run `ollama pull qwen2.5-coder:7b`")
-            return NoRepair(reason, available=False)
+            return NoRepair(none_for({CODE}, self.manager.models, self.manager.problems),
+                            available=False)
         small = len(place.lines) <= WHOLE_PROGRAM_LINES
         examples = self.memory.similar(pattern, problem.category)
         messages = _prompt(place, problem, instruction, examples, pattern, small, False)

@@ -21,12 +21,10 @@ from ..candidates.shape import BLOCK
 from ..lang.assembler import Value
 from ..llm.api import ChatRequest, Completion, GenerateRequest, Message, Options
 from ..llm.errors import LLMError
-from ..llm.models import CODE, FIM, Model, ModelManager
+from ..llm.models import CODE, FIM, Model, ModelManager, none_for, warn_if_unfit
 from ..llm.transport import LLMClient
 from ..vm.config import VMConfig
 from .prompt import Place, chat_messages, fill_in_the_middle
-
-SUGGESTED_MODEL = "qwen2.5-coder:7b"
 
 
 @dataclass(frozen=True)
@@ -86,11 +84,10 @@ class Generator:
         if not self.manager.models:
             await self.manager.refresh()
         chain = self.manager.choose({CODE}, "generate", explicit=self.model)
-        if not chain and not self.manager.models and self.manager.problems:
-            return Refused("; ".join(self.manager.problems), available=False)
+        warn_if_unfit(chain, {CODE}, self.model)
         if not chain:
-            return Refused("no installed model writes code: run `ollama pull "
-                           f"{SUGGESTED_MODEL}` (or check `sovereign doctor`)", available=False)
+            return Refused(none_for({CODE}, self.manager.models, self.manager.problems),
+                           available=False)
         key = (chain[0].name, *_place_key(request, place))
         if state is None and key in self.cache:
             return self.cache[key]

@@ -9,6 +9,7 @@ the preference (fast or best). `first_that_works` walks that chain.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -20,6 +21,7 @@ from .pool import Hosts
 from .transport import LLMClient
 
 T = TypeVar("T")
+LOG = logging.getLogger("sovereign.llm")
 
 CODE = "code"
 FIM = "fill-in-the-middle"
@@ -138,19 +140,20 @@ class ModelManager:
 
     def choose(self, needs: set[str], task: str, prefer: str = "best",
                explicit: str | None = None) -> list[Model]:
-        """The fallback chain for a task: an explicit model first (if installed), then the
+        """The fallback chain for a task: the user's model first (if installed), or else the
+        only model installed, whatever it is known for (the user has no other); then the
         models with every needed capability, the most successful at this task first, then by
         preference (the smaller for "fast", the larger for "best")."""
         able = [m for m in self.models if needs <= m.capabilities]
+
         def rank(model: Model) -> tuple[float, float]:
             size = model.parameters or 0.0
             return (-self.record(model.name, task).success_rate,
                     size if prefer == "fast" else -size)
-        chain = sorted(able, key=rank)
-        if explicit:
-            pinned = [m for m in self.models if m.name == explicit]
-            chain = pinned + [m for m in chain if m.name != explicit]
-        return chain
+
+        firsts = [m for m in self.models if m.name == explicit] or (
+            self.models if len(self.models) == 1 else [])
+        return firsts + [m for m in sorted(able, key=rank) if m not in firsts]
 
     def record(self, model: str, task: str) -> Record:
         return self.records.setdefault((model, task), Record())
@@ -184,6 +187,39 @@ class ModelManager:
         raise LLMError("; ".join(failures) or "no suitable model")
 
 
+SUGGESTED = "qwen2.5-coder:7b"
+"""The model to install when none suits a task."""
+
+
+def none_for(needs: set[str], models: list[Model], problems: list[str]) -> str:
+    """Why a task has no model, and what to do."""
+    if not models:
+        return "; ".join(problems) or f"no model is installed: run `ollama pull {SUGGESTED}`"
+    return (f"none of the installed models ({', '.join(m.name for m in models)}) is known for "
+            f"{', '.join(sorted(needs))}: choose one (`--model`, or the setting "
+            f"sovereign.llm.model), or run `ollama pull {SUGGESTED}`")
+
+
+def unfit(model: Model, needs: set[str], explicit: str | None) -> str | None:
+    """The one-line note for a model asked although it is not known to do the task, or
+    None when it is."""
+    if needs <= model.capabilities:
+        return None
+    why = "you chose it" if model.name == explicit else "it is the only model installed"
+    missing = ", ".join(sorted(needs - model.capabilities))
+    return f"{model.name} is not known for {missing}; asking it because {why}"
+
+
+def warn_if_unfit(chain: list[Model], needs: set[str], explicit: str | None) -> None:
+    """Say, once per request, that the first model is asked although not known to do it."""
+    if chain and (note := unfit(chain[0], needs, explicit)):
+        LOG.warning("%s", note)
+
+
 def _billions(text: str) -> float | None:
-    match = re.search(r"(\d+(?:\.\d+)?)\s*[bB]\b", text)
-    return float(match.group(1)) if match else None
+    """A parameter count in billions from `7b`, `7.6B`, `135M` or Ollama's `134.52M`."""
+    match = re.search(r"(\d+(?:\.\d+)?)\s*([bBmM])(?![a-zA-Z])", text)
+    if not match:
+        return None
+    value = float(match.group(1))
+    return value if match.group(2) in "bB" else value / 1000

@@ -30,7 +30,7 @@ class LLMSettings:
 
 def client_for(host: HostSetting, timeouts: Timeouts) -> LLMClient:
     if host.kind == "openai":
-        return OpenAIClient(host.url.rstrip("/"), timeouts, api_key=host.api_key)
+        return OpenAIClient(openai_base(host.url), timeouts, api_key=host.api_key)
     if host.kind != "ollama":
         raise ValueError(f"unknown kind of LLM host {host.kind!r}: use ollama or openai")
     return OllamaClient(ollama_url(host.url), timeouts)
@@ -39,3 +39,10 @@ def client_for(host: HostSetting, timeouts: Timeouts) -> LLMClient:
 def make_hosts(settings: LLMSettings) -> Hosts:
     configured = settings.hosts or (HostSetting(ollama_url()),)
     return Hosts([client_for(host, settings.timeouts) for host in configured])
+
+
+def openai_base(url: str) -> str:
+    """The server's base URL, whether written with the API's `/v1` (as OpenAI's own
+    documentation writes base URLs) or without it: the client adds `/v1/...` itself."""
+    base = url.strip().rstrip("/")
+    return base.removesuffix("/v1")

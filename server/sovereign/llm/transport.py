@@ -254,6 +254,9 @@ class LLMClient(ABC):
         response.release()
         if response.status == 404 and model and "not found" in message.lower():
             raise ModelNotFound(model, self.url)
+        if response.status == 404:  # the wrong base URL, most often: say what was asked
+            raise ServerError(404, f"{message or 'not found'} (asked {method} {self.url}{path})",
+                              self.url)
         raise ServerError(response.status, message, self.url)
 
 
