@@ -29,9 +29,10 @@ Opcodes (stack effects as ( before -- after ), top of stack last):
 
 EXAMPLES = [
     ("add 2 and 3 and print the result", "PUSH #2\nPUSH #3\nADD\nPRINT"),
-    ("count n down to zero, printing each value",
-     "count_down:\n    LOAD n\n    DUP\n    PRINT\n    PUSH #1\n    SUB\n    DUP\n"
-     "    STORE n\n    JNZ count_down"),
+    ("count n down to zero, printing each value (n is in memory)",
+     "count_down:\n    LOAD n\n    PRINT\n    LOAD n\n    PUSH #0\n    GT\n"
+     "    JZ count_done\n    LOAD n\n    PUSH #1\n    SUB\n    STORE n\n"
+     "    JMP count_down\ncount_done:"),
     ("add 1..n into total (n is in memory)",
      "PUSH #0\nSTORE total\nsum_loop:\n    LOAD n\n    JZ sum_done\n    LOAD total\n"
      "    LOAD n\n    ADD\n    STORE total\n    LOAD n\n    PUSH #1\n    SUB\n    STORE n\n"
