@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -70,7 +71,7 @@ def main(lines: int, repeats: int = 5) -> None:
     for mistake in MISTAKES:
         source = generate(lines, mistake)
         found = quick_fix(source)
-        seconds = best(lambda: quick_fix(source), repeats)
+        seconds = best(partial(quick_fix, source), repeats)
         outcome = f"repaired: {found.best.answer}" if found.best else f"refused: {found.reason}"
         print(f"  {mistake}: {seconds * 1000:.1f} ms, {seconds / baseline:.0f}x the baseline, "
               f"{found.tried} candidates; {outcome[:90]}")
