@@ -173,6 +173,13 @@ def test_how_often_a_loop_runs_is_not_guessed_without_expectations() -> None:
     assert "`; expect:`" in found.reason
 
 
+def test_every_equally_near_name_is_tried_so_their_disagreement_shows() -> None:
+    stores = "".join(f"    PUSH #{n}\n    STORE r{n}\n" for n in range(4))
+    found = searched(stores + "    LOAD r\n    PRINT\n")  # a hunt found r3 left untried
+    assert found.best is None and len(found.passing) == 4
+    assert "does different things" in found.reason
+
+
 def test_the_candidate_budget_holds() -> None:
     found = searched((BUGS / "stack_underflow.sov").read_text(), Budget(candidates=2))
     assert found.tried <= 2

@@ -36,6 +36,9 @@ NAME_DISTANCE = 2
 """How far (in edits) a stored name may be from a misspelt one to replace it."""
 MOST_DEFAULTS = 3
 MOST_TARGETS = 3
+MOST_NAMES = 6
+"""Names equally near a misspelt one that are all tried; with more, which is meant is a
+guess the search does not make (trying only some would hide that they disagree)."""
 
 
 @dataclass(frozen=True)
@@ -353,11 +356,13 @@ def _is_integer(text: str) -> bool:
 
 
 def _closest(name: str, choices: Sequence[str]) -> list[str]:
-    """The choices nearest to `name` (case aside), if within NAME_DISTANCE edits: a name one
-    edit away is what was meant before one two edits away."""
+    """Every choice nearest to `name` (case aside), if within NAME_DISTANCE edits and no more
+    than MOST_NAMES: a name one edit away is what was meant before one two edits away, and
+    each equally near one must be tried for the search to see whether they disagree."""
     scored = sorted((_distance(name.casefold(), c.casefold()), c) for c in choices if c != name)
     nearest = scored[0][0] if scored else NAME_DISTANCE + 1
-    return [c for d, c in scored if d == nearest <= NAME_DISTANCE][:MOST_TARGETS]
+    closest = [c for d, c in scored if d == nearest <= NAME_DISTANCE]
+    return closest if len(closest) <= MOST_NAMES else []
 
 
 def _distance(a: str, b: str) -> int:
