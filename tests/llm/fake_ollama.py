@@ -42,6 +42,11 @@ class Script:
     """Answers chosen by a marker found in the request: the n-th answer for seed n (cycling)."""
     parameter_size: str = ""
     """As /api/tags reports it; by default read from a `:7b`-style tag, else 7B."""
+    held: list[str] | None = None
+    """The answer to a request held to a shape (Ollama's `format`, OpenAI's `response_format`,
+    llama.cpp's `grammar`), as a model so held writes it; None: `chunks`."""
+    refuses_shape: bool = False
+    """Answer a held request 400, as a server without structured output does."""
 
 
 class FakeOllama:
@@ -50,6 +55,8 @@ class FakeOllama:
         self.requests: list[tuple[str, Any]] = []
         self.disconnected_at: list[float] = []
         self.version = "0.9.0"
+        self.owned_by = "library"
+        """What /v1/models says owns each model: "llamacpp" for a llama.cpp server."""
         self.api_key: str | None = None
         """When set, the OpenAI-compatible endpoints answer 401 unless sent this key, as
         vLLM or LM Studio started with a key do."""
@@ -137,7 +144,7 @@ class FakeOllama:
         if (refused := self._unauthorised(request)) is not None:
             return refused
         return web.json_response({"object": "list", "data": [
-            {"id": name, "object": "model", "created": 0, "owned_by": "library"}
+            {"id": name, "object": "model", "created": 0, "owned_by": self.owned_by}
             for name in self.scripts]})
 
     async def _show(self, request: web.Request) -> web.Response:
@@ -172,6 +179,8 @@ class FakeOllama:
             return web.Response(status=503, text="server busy, please try again")
         if script.fault == "empty-403":
             return web.Response(status=403)
+        if script.refuses_shape and _shape(body):
+            return _refusal(request.path)
         try:
             if script.first_byte:
                 await asyncio.sleep(script.first_byte)
@@ -210,7 +219,23 @@ class FakeOllama:
         await response.write_eof()  # "cut": the stream ends without a done line
 
 
+def _shape(body: dict[str, Any]) -> object:
+    return body.get("format") or body.get("response_format") or body.get("grammar")
+
+
+def _refusal(path: str) -> web.Response:
+    """How Ollama before 0.5, and an OpenAI-compatible server without structured output,
+    refuse a schema."""
+    if path.startswith("/v1/"):
+        return web.json_response({"error": {"message": "response_format is not supported",
+                                            "type": "invalid_request_error"}}, status=400)
+    return web.json_response({"error": 'invalid format: expected "json" or a JSON schema'},
+                             status=400)
+
+
 def _chunks(script: Script, body: dict[str, Any]) -> list[str]:
+    if script.held is not None and _shape(body):
+        return script.held
     asked = json.dumps(body.get("messages") or body.get("prompt", ""))
     for marker, answers in script.by_prompt.items():
         if marker in asked:

@@ -2,9 +2,10 @@
 
 Models wrap code in prose and Markdown fences, split it over several fences, answer in another
 language, leak their special tokens (`<|endoftext|>`, `<file_sep>`, ...) and echo the markers
-of the prompt. What is taken is the fenced block that reads most like Sovereign (or, without a
-fence, the lines between the prose), normalised: no trailing blanks, no blank lines around it,
-the common indentation removed. An answer with nothing to take says why.
+of the prompt; held to the program schema, they answer JSON, which is turned back into source.
+What is taken is the fenced block that reads most like Sovereign (or, without a fence, the
+lines between the prose), normalised: no trailing blanks, no blank lines around it, the common
+indentation removed. An answer with nothing to take says why.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from ..lang.lexer import Kind, lex_line
 from ..lang.opcodes import OPCODES
+from ..lang.program_schema import from_json
 
 MAX_ANSWER = 64 * 1024
 """Characters of an answer that are read; a longer one is refused (no program is that long)."""
@@ -42,6 +44,8 @@ def extract_code(answer: str) -> Extracted:
         return Extracted("", f"the answer is too long ({len(answer):,} characters; a block "
                              f"or a program is never more than {MAX_ANSWER:,})")
     text = _SPECIAL.sub("", answer).replace("\r\n", "\n")
+    if text.lstrip().startswith("{") and (source := from_json(text)) is not None:
+        text = source  # an answer held to the program schema (structured output)
     fences = _FENCE.findall(text)
     if fences:
         ours = [body for tag, body in fences if tag.lower() in _OURS]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..lang.program_schema import STRUCTURED
 from ..vm.config import VMConfig
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def _run(commands: Commands) -> None:
                           "after it (on stderr; runs by the reference interpreter)")
     run.add_argument("--model", help="the model LLMGEN and EVOLVE ask first")
     _host_flags(run)
+    _structured_flag(run)
     _limit_flags(run, VMConfig.run_defaults())
     run.set_defaults(command=_command("programs", "run"))
 
@@ -75,6 +77,7 @@ def _evolve(commands: Commands) -> None:
     searching.add_argument("--search-only", dest="search", action="store_const", const="only",
                            help="search small edits only, asking no model")
     _host_flags(evolve)
+    _structured_flag(evolve)
     evolve.set_defaults(command=_command("evolve", "evolve"))
 
 
@@ -127,12 +130,20 @@ def _host_flags(command: argparse.ArgumentParser) -> None:
                               "(repeatable; the key from OPENAI_API_KEY)")
 
 
+def _structured_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--structured", choices=STRUCTURED, default="auto",
+                         help="hold answers to the program's shape (JSON schema or grammar): "
+                              "auto where the server supports it (default), schema always, "
+                              "text never")
+
+
 def llm_config(args: argparse.Namespace, sandbox: VMConfig | None = None) -> LLMConfig:
     """The LLM configuration the flags give (the composition root reads the rest)."""
     from ..host.services import LLMConfig
 
     return LLMConfig(ollama=tuple(args.host), openai=tuple(args.openai),
-                     model=getattr(args, "model", None), sandbox=sandbox or VMConfig())
+                     model=getattr(args, "model", None), sandbox=sandbox or VMConfig(),
+                     structured=getattr(args, "structured", "auto"))
 
 
 def _limit_flags(command: argparse.ArgumentParser, defaults: VMConfig) -> None:

@@ -26,7 +26,9 @@ from ..candidates.judge import Judge, Rules
 from ..candidates.pipeline import Candidate, agreement, judged, ranked
 from ..candidates.shape import Place
 from ..lang.reference import compact_reference, syntax_rules
+from ..llm import constrained
 from ..llm.api import ChatRequest, Completion, Message, Options
+from ..llm.constrained import Constraint
 from ..llm.errors import LLMError
 from ..llm.models import CODE, Model, ModelManager, none_for, warn_if_unfit
 from ..llm.transport import LLMClient
@@ -95,6 +97,8 @@ class Evolver:
     """The model the user chose, asked first."""
     budget: Budget = field(default_factory=Budget)
     """What the search over small edits may spend."""
+    constraint: Constraint | None = None
+    """The shape answers are held to, where the server can (structured output)."""
 
     async def evolve(self, source: str, problem: Problem, instruction: str = "",
                      on_text: Callable[[str], None] | None = None, *,
@@ -237,8 +241,9 @@ class Evolver:
         on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
 
         async def ask(client: LLMClient, model: Model) -> Completion:
-            return await client.chat(ChatRequest(model.name, messages, options=options),
-                                     on_chunk)
+            return await constrained.chat(
+                client, ChatRequest(model.name, messages, options=options), self.constraint,
+                on_chunk)
 
         try:  # the chain records answering; `evolve` records passing validation
             completion, model = await self.manager.first_that_works(

@@ -19,7 +19,9 @@ from ..candidates.judge import Judge, Verdict, judge_snippet
 from ..candidates.pipeline import Candidate, judged
 from ..candidates.shape import BLOCK
 from ..lang.assembler import Value
+from ..llm import constrained
 from ..llm.api import ChatRequest, Completion, GenerateRequest, Message, Options
+from ..llm.constrained import Constraint
 from ..llm.errors import LLMError
 from ..llm.models import CODE, FIM, Model, ModelManager, none_for, warn_if_unfit
 from ..llm.transport import LLMClient
@@ -69,6 +71,8 @@ class Generator:
     model: str | None = None
     """An explicit model to use first."""
     config: VMConfig = field(default_factory=VMConfig)
+    constraint: Constraint | None = None
+    """The shape answers are held to, where the server can (structured output)."""
     cache: dict[tuple[str, ...], Generation] = field(default_factory=dict)
 
     def cached(self, request: str, place: Place) -> Generation | None:
@@ -132,7 +136,8 @@ class Generator:
                 GenerateRequest(model.name, prompt, suffix=suffix, options=options), on_chunk)
         messages = [Message(role, content)
                     for role, content in chat_messages(request, place, refused)]
-        return await client.chat(ChatRequest(model.name, messages, options=options), on_chunk)
+        return await constrained.chat(client, ChatRequest(model.name, messages, options=options),
+                                      self.constraint, on_chunk)
 
 
 def _place_key(request: str, place: Place) -> tuple[str, str, str]:

@@ -17,6 +17,8 @@ from ..evolve.engine import Evolver
 from ..evolve.memory import PatternMemory
 from ..evolve.search import Budget
 from ..generate.pipeline import Generator
+from ..lang.program_schema import JSON_NOTE, gbnf, json_schema
+from ..llm.constrained import Constraint
 from ..llm.models import ModelManager
 from ..llm.pool import Hosts
 from ..llm.setup import HostSetting, LLMSettings, make_hosts
@@ -45,6 +47,15 @@ class LLMConfig:
     """The limits every candidate is judged under."""
     search: Budget = field(default_factory=Budget)
     """What the search over small edits may spend."""
+    structured: str = "auto"
+    """One of STRUCTURED: whether answers are held to the program's shape (`answer_shape`)."""
+
+
+def answer_shape(mode: str) -> Constraint | None:
+    """The shape of a program (from the opcode table) that answers are held to, per `mode`."""
+    if mode == "text":
+        return None
+    return Constraint(json_schema(), gbnf(), JSON_NOTE, required=mode == "schema")
 
 
 @dataclass
@@ -64,7 +75,8 @@ class Services:
             config = self.config
             self._evolver = Evolver(PatternMemory(config.memory_path), self.manager,
                                     config.rounds, config.sandbox, model=config.model,
-                                    budget=config.search)
+                                    budget=config.search,
+                                    constraint=answer_shape(config.structured))
         return self._evolver
 
     def fulfil(self) -> AsyncFulfil:
@@ -91,4 +103,5 @@ def build(config: LLMConfig, environ: Mapping[str, str] | None = None) -> Servic
     hosts = make_hosts(host_settings(config, environ))
     manager = ModelManager(hosts)
     return Services(config, hosts, manager, Generator(
-        manager, attempts=config.attempts, model=config.model, config=config.sandbox))
+        manager, attempts=config.attempts, model=config.model, config=config.sandbox,
+        constraint=answer_shape(config.structured)))

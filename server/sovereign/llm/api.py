@@ -55,6 +55,9 @@ class ChatRequest:
     options: Options = attrs.field(factory=Options)
     stream: bool = True
     keep_alive: str | int | None = None
+    grammar: str | None = None
+    """A GBNF grammar the answer must follow. Not Ollama's: only the OpenAI-compatible client
+    sends it, to llama.cpp servers, which take it beside the OpenAI fields."""
 
 
 @attrs.define

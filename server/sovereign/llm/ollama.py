@@ -16,7 +16,7 @@ from typing import Any
 from .api import ChatRequest, Chunk, GenerateRequest, ModelInfo, ModelList, Version, to_json
 from .errors import LLMError, ModelNotFound, StreamFailed
 from .streams import json_lines
-from .transport import LLMClient, structure
+from .transport import SCHEMA, LLMClient, structure
 
 MIN_CONTEXT = 2048
 CHARACTERS_PER_TOKEN = 3
@@ -83,6 +83,9 @@ class OllamaClient(LLMClient):
     @property
     def supports_suffix(self) -> bool:
         return True
+
+    def _constraint_kind(self) -> str | None:
+        return SCHEMA  # `format` takes a JSON schema since Ollama 0.5; older ones refuse it
 
     async def model_info(self, model: str) -> ModelInfo | None:
         try:

@@ -17,12 +17,13 @@ import attrs
 from .api import ChatRequest, Chunk, GenerateRequest, Message, ModelEntry, ModelList, Version
 from .errors import BadResponse, StreamFailed
 from .streams import sse_events
-from .transport import LLMClient
+from .transport import GRAMMAR, SCHEMA, LLMClient
 
 
 @attrs.define
 class _Model:
     id: str
+    owned_by: str = ""
 
 
 @attrs.define
@@ -37,6 +38,9 @@ class OpenAIClient(LLMClient):
     """`url` is the server's base, without `/v1`. `api_key` is sent as a bearer token."""
 
     api_key: str = ""
+    llama_cpp: bool = False
+    """Whether the server is llama.cpp's (its models are `owned_by: llamacpp`), which takes a
+    GBNF `grammar`; known once the model list has been read."""
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
@@ -58,7 +62,9 @@ class OpenAIClient(LLMClient):
         for name in ("temperature", "seed", "top_p", "stop"):
             if (value := getattr(request.options, name)) is not None:
                 body[name] = value
-        if request.format == "json":
+        if request.grammar is not None:
+            body["grammar"] = request.grammar
+        elif request.format == "json":
             body["response_format"] = {"type": "json_object"}
         elif isinstance(request.format, dict):
             body["response_format"] = {"type": "json_schema", "json_schema": {
@@ -72,12 +78,15 @@ class OpenAIClient(LLMClient):
 
     async def tags(self) -> ModelList:
         models = await self._json("GET", "/v1/models", None, _Models)
+        self.llama_cpp = any(m.owned_by == "llamacpp" for m in models.data)
         return ModelList([ModelEntry(name=m.id) for m in models.data])
 
     async def version(self) -> Version:
         await self.tags()
         return Version("openai-compatible")
 
+    def _constraint_kind(self) -> str | None:
+        return GRAMMAR if self.llama_cpp else SCHEMA
 
 
 def _is_done(event: Any) -> bool:

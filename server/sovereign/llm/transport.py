@@ -37,6 +37,11 @@ from .streams import Read
 
 T = TypeVar("T")
 
+SCHEMA = "schema"
+"""A server that holds an answer to a JSON schema."""
+GRAMMAR = "grammar"
+"""A server that holds an answer to a GBNF grammar (llama.cpp)."""
+
 
 @dataclass(frozen=True)
 class Timeouts:
@@ -82,6 +87,9 @@ class LLMClient(ABC):
     retries: Retries = field(default_factory=Retries)
     pool_size: int = 10
     health_ttl: float = 5.0
+    refuses_constraints: bool = field(default=False, init=False)
+    """Set when the server answered a constrained request with a refusal: it is then asked in
+    plain text."""
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
     _health: tuple[float, Health] | None = field(default=None, init=False, repr=False)
 
@@ -113,6 +121,14 @@ class LLMClient(ABC):
         """Whether a completion can take the code after the cursor (`suffix`), so that a
         model that fills in the middle is asked that way."""
         return False
+
+    @property
+    def constraint_kind(self) -> str | None:
+        """How this server can hold an answer to a shape (SCHEMA, GRAMMAR), or None."""
+        return None if self.refuses_constraints else self._constraint_kind()
+
+    def _constraint_kind(self) -> str | None:
+        return None
 
     async def model_info(self, model: str) -> ModelInfo | None:
         """What the server says a model can do and how much context it takes, when its API

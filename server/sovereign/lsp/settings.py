@@ -17,6 +17,7 @@ from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
 from ..evolve.search import Budget
+from ..lang.program_schema import STRUCTURED
 from ..vm.config import VMConfig
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class LlmSettings:
     model: str | None = None
     debounce_ms: int = attrs.field(default=300, validator=attrs.validators.ge(0))
     attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+    structured_output: str = attrs.field(default="auto",
+                                         validator=attrs.validators.in_(STRUCTURED))
 
 
 @attrs.frozen
@@ -126,7 +129,7 @@ def llm_config(settings: Settings) -> LLMConfig:
                      api_key=llm.api_key, model=llm.model, attempts=llm.attempts,
                      rounds=evolve.rounds,
                      memory_path=Path(evolve.memory_path) if evolve.memory_path else None,
-                     sandbox=settings.sandbox,
+                     sandbox=settings.sandbox, structured=llm.structured_output,
                      search=Budget(candidates=evolve.search_candidates,
                                    millis=evolve.search_millis))
 
