@@ -139,6 +139,11 @@ async def test_an_invalid_answer_is_refused_once_and_not_offered(
     status = llm_client.statuses[-1]
     message = getattr(status, "message", "")
     assert "no valid code after 3 attempts" in message and "unknown opcode" in message
+    # what any client shows: the reason once as a message (the user asked), and in the log
+    shown = [m for m in llm_client.messages if "no valid code after 3 attempts" in m.message]
+    assert [m.type for m in shown] == [T.MessageType.Warning]
+    assert any(m.type == T.MessageType.Warning and "no valid code" in m.message
+               for m in llm_client.log_messages)
 
 
 async def test_cancelling_closes_the_upstream_request(stdio_llm_client: RecordingClient) -> None:
@@ -201,6 +206,8 @@ async def test_with_ollama_down_completion_still_works_and_the_user_is_told_once
     ordinary = await complete(offline_client, uri, 4)
     assert "PUSH" in [i.label for i in ordinary.items]
     assert states(offline_client) == ["unavailable"]
+    shown = [m for m in offline_client.messages if "not reachable" in m.message]
+    assert len(shown) == 1 and shown[0].type == T.MessageType.Warning
 
 
 async def test_a_slow_generation_reports_progress_that_can_cancel_it(

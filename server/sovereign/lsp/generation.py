@@ -6,8 +6,10 @@ waits for the generation and offers a "Generate: ..." item; clients with inline 
 when the line looks finished (the cursor at its end, and no edit for the debounce), never for
 a prompt still being typed. A new request for the same document cancels the old one, which
 closes the upstream HTTP request. A generation that takes more than a moment shows work-done
-progress, which can cancel it. When no LLM is usable, the user is told once through a
-`sovereign/status` notification and a log line, and ordinary completion goes on as before.
+progress, which can cancel it. When no LLM is usable or no answer passes, the user is told
+once through a `sovereign/status` notification and a warning in the log
+(`window/logMessage`), and, when they asked explicitly (Ctrl+Space), a `window/showMessage`;
+ordinary completion goes on as before.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ async def completion_items(ls: SovereignServer, snapshot: Snapshot, line: int,
         from ..generate.pipeline import Generation  # loaded by now: the generation used it
 
         ready = outcome if isinstance(outcome, Generation) else None
+        generations.explain(ls, outcome)
     return [] if ready is None else [_generated_item(snapshot, line, ready, snippets)]
 
 
@@ -122,6 +125,8 @@ async def inline_completion(ls: SovereignServer,
     outcome = await _wait_for(ls.generations.start(ls, snapshot, line))
     from ..generate.pipeline import Generation  # loaded by now: the generation used it
 
+    if params.context.trigger_kind == T.InlineCompletionTriggerKind.Invoked:
+        ls.generations.explain(ls, outcome)
     if not isinstance(outcome, Generation):
         return None
     inserted, others = _changes(snapshot, line, outcome)

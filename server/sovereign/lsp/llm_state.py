@@ -47,6 +47,8 @@ class Generations:
         """Generated code by the prompt of an LLMGEN line: the editor's sandbox runs past
         such a line with it."""
         self._status: tuple[str, str] | None = None
+        self._explained: str | None = None
+        """The reason last shown to the user; not shown again until code comes."""
 
     def services(self, ls: SovereignServer) -> Services:
         """The LLM services, built by the composition root from the current settings when
@@ -127,6 +129,7 @@ class Generations:
         if isinstance(outcome, Generation):
             if runtime:
                 self._answers[request] = outcome.code
+            self._explained = None
             self.tell(ls, "ready", f"generated with {outcome.model}", outcome.model)
         elif outcome.available:
             self.tell(ls, "refused", outcome.reason)
@@ -139,8 +142,21 @@ class Generations:
         if self._status == (state, message):
             return
         self._status = (state, message)
-        logging.getLogger("sovereign.lsp").info("LLM %s: %s", state, message)
+        level = logging.WARNING if state in ("refused", "unavailable") else logging.INFO
+        logging.getLogger("sovereign.lsp").log(level, "LLM %s: %s", state, message)
         ls.protocol.notify(STATUS, {"state": state, "message": message, "model": model})
+
+    def explain(self, ls: SovereignServer, outcome: Outcome | None) -> None:
+        """Show why no code came to a user who asked for it (Ctrl+Space): `sovereign/status`
+        is this project's own notification, and the log is easily missed, while every client
+        shows `window/showMessage`. Once per reason (pressing Ctrl+Space again with Ollama
+        down is no news), and nothing for a generation that was cancelled."""
+        from ..generate.pipeline import Refused
+
+        if isinstance(outcome, Refused) and outcome.reason != self._explained:
+            self._explained = outcome.reason
+            ls.window_show_message(T.ShowMessageParams(
+                type=T.MessageType.Warning, message=f"Sovereign: no code: {outcome.reason}"))
 
 
 async def with_progress(ls: SovereignServer, title: str, what: str,
