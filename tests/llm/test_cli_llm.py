@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+from pathlib import Path
 
 from .fake_ollama import FakeOllama
 from .test_models import dead_url
@@ -91,3 +93,24 @@ async def test_a_wrong_base_url_says_which_url_was_asked(ollama: FakeOllama) -> 
     status, output = await sovereign("models", "--openai", f"{ollama.url}/api")
     assert status == 1
     assert "answered 404: " in output and f"(asked GET {ollama.url}/api/v1/models)" in output
+
+
+async def test_models_shows_what_each_model_was_measured_to_do(ollama: FakeOllama,
+                                                               tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    ollama.script("qwen2.5-coder:7b", capabilities=["completion"],
+                  by_prompt={"print 7": ["PRINT 7", "```sovereign\nPUSH #7\nPRINT\n```"]})
+    ollama.script("llama3.2:3b")
+    program = tmp_path / "gen.sov"
+    program.write_text('LLMGEN "print 7"\nPOP\n')
+    for _ in range(2):  # each run: one answer refused, then one valid
+        status, output = await sovereign("run", str(program), "--host", ollama.url,
+                                         "--structured", "text", env=env)
+        assert status == 0, output
+    status, output = await sovereign("models", "--host", ollama.url, env=env)
+    assert status == 0
+    lines = output.splitlines()
+    measured = lines[next(i for i, x in enumerate(lines) if "qwen2.5-coder:7b" in x) + 1]
+    assert "generate 2 of 4 valid" in measured and "s (median)" in measured
+    assert lines[next(i for i, x in enumerate(lines) if "llama3.2:3b" in x) + 1] == \
+        "    not measured yet"

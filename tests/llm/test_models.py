@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from sovereign.llm.errors import LLMError, ModelNotFound, Unreachable
 from sovereign.llm.models import CODE, FAST, FIM, LONG_CONTEXT, ModelManager, family_of
 from sovereign.llm.ollama import OllamaClient
 from sovereign.llm.pool import Hosts
+from sovereign.llm.records import KEPT, Outcomes, Record
 from sovereign.llm.transport import LLMClient, Retries
 
 from .fake_ollama import FakeOllama
@@ -163,3 +165,25 @@ async def test_the_only_model_installed_is_asked_whatever_it_is_known_for(
     assert models.choose({CODE}, "generate") == []
     assert [m.name for m in models.choose({CODE}, "generate", explicit="gemma:2b")] == [
         "gemma:2b"]
+
+
+def test_the_record_outlives_the_run_and_stays_small(tmp_path: Path) -> None:
+    path = tmp_path / "models.sqlite3"
+    store = Outcomes(path)
+    manager = ModelManager(Hosts([]), store=store)
+    for ok in [True] * (KEPT + 5) + [False]:
+        manager.note("m", "generate", ok, 0.0)
+    manager.note("m", "answer:generate", True, 2.0)
+    store.close()
+    again = ModelManager(Hosts([]), store=Outcomes(path))
+    assert again.record("m", "generate") == Record(KEPT - 1, 1, 0.0)
+    measured = again.store.measured("m") if again.store else None
+    assert str(measured) == f"generate {KEPT - 1} of {KEPT} valid, answers in 2.0 s (median)"
+
+
+def test_an_unusable_record_file_costs_only_the_record(tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    manager = ModelManager(Hosts([]), store=Outcomes(tmp_path))  # a directory, not a file
+    manager.note("m", "generate", True, 0.0)
+    assert manager.record("m", "generate").successes == 1
+    assert "cannot be used" in caplog.text

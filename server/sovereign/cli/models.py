@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from ..host.services import LLMConfig, host_settings
+from ..host.services import LLMConfig, host_settings, records_path
 from ..llm.models import CODE, FIM, ModelManager, none_for, unfit
+from ..llm.records import Outcomes
 from ..llm.setup import make_hosts
 from .parser import llm_config
 
@@ -25,8 +26,10 @@ def doctor(args: argparse.Namespace) -> int:
 
 
 async def models_table(config: LLMConfig) -> tuple[str, bool]:
-    """A table of every model on every reachable host; False when no host answered."""
+    """A table of every model on every reachable host, with what each has been measured to
+    do; False when no host answered."""
     hosts = make_hosts(host_settings(config))
+    store = Outcomes(records_path(config))
     try:
         lines = []
         reachable = False
@@ -35,14 +38,16 @@ async def models_table(config: LLMConfig) -> tuple[str, bool]:
             reachable = reachable or health.reachable
             state = f"version {health.version}" if health.reachable else health.error
             lines.append(f"{client.url}: {state}")
-        manager = ModelManager(hosts)
-        for model in await manager.refresh():
+        for model in await ModelManager(hosts).refresh():
             context = f"{model.context_length:,} tokens" if model.context_length else "?"
             size = _size(model.parameters)
             lines.append(f"  {model.name:<32} {size:>6}  context {context:<16} "
                          f"{', '.join(sorted(model.capabilities))}")
+            measured = store.measured(model.name)
+            lines.append(f"    measured: {measured}" if measured else "    not measured yet")
         return "\n".join(lines), reachable
     finally:
+        store.close()
         await hosts.close()
 
 

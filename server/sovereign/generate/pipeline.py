@@ -101,10 +101,12 @@ class Generator:
             ask = partial(self._ask, request=request, place=place, refused=refused,
                           attempt=attempt, on_text=on_text)
             try:
-                answer, model = await self.manager.first_that_works(chain, "generate", ask)
+                answer, model = await self.manager.first_that_works(chain, "answer:generate",
+                                                                    ask)
             except LLMError as error:
                 return Refused(str(error), tuple(c.why for c in refused), available=False)
             candidate = self._judged(answer.text, model.name, place, judge, state)
+            self.manager.note(model.name, "generate", candidate.ok, 0.0)
             if candidate.ok:
                 generation = Generation(candidate.code, candidate.document,
                                         candidate.shape, model.name, attempt, candidate.verdict)

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..evolve.engine import Evolver
-from ..evolve.memory import PatternMemory
+from ..evolve.memory import PatternMemory, default_path
 from ..evolve.search import Budget
 from ..generate.pipeline import Generator
 from ..lang.program_schema import JSON_NOTE, gbnf, json_schema
 from ..llm.constrained import Constraint
 from ..llm.models import ModelManager
 from ..llm.pool import Hosts
+from ..llm.records import Outcomes
 from ..llm.setup import HostSetting, LLMSettings, make_hosts
 from ..vm.config import VMConfig
 from ..vm.sandbox import AsyncFulfil
@@ -85,6 +86,8 @@ class Services:
 
     async def close(self) -> None:
         await self.hosts.close()
+        if self.manager.store is not None:
+            self.manager.store.close()
         if self._evolver is not None:
             self._evolver.memory.close()
 
@@ -99,9 +102,14 @@ def host_settings(config: LLMConfig, environ: Mapping[str, str] | None = None) -
     return LLMSettings(tuple(hosts))
 
 
+def records_path(config: LLMConfig) -> Path:
+    """The models' measured record, kept beside the pattern memory."""
+    return (config.memory_path or default_path()).with_name("models.sqlite3")
+
+
 def build(config: LLMConfig, environ: Mapping[str, str] | None = None) -> Services:
     hosts = make_hosts(host_settings(config, environ))
-    manager = ModelManager(hosts)
+    manager = ModelManager(hosts, store=Outcomes(records_path(config)))
     return Services(config, hosts, manager, Generator(
         manager, attempts=config.attempts, model=config.model, config=config.sandbox,
         constraint=answer_shape(config.structured)))

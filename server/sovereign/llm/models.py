@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from .errors import LLMError
 from .pool import Hosts
+from .records import Outcomes, Record
 from .transport import LLMClient
 
 T = TypeVar("T")
@@ -81,28 +82,18 @@ class Model:
 
 
 @dataclass
-class Record:
-    successes: int = 0
-    failures: int = 0
-    seconds: float = 0.0
-
-    @property
-    def success_rate(self) -> float:
-        tries = self.successes + self.failures
-        return self.successes / tries if tries else 0.5
-
-    @property
-    def mean_seconds(self) -> float:
-        return self.seconds / self.successes if self.successes else 0.0
-
-
-@dataclass
 class ModelManager:
     hosts: Hosts
     models: list[Model] = field(default_factory=list)
+    store: Outcomes | None = None
+    """Where outcomes are kept across runs; None: in memory only."""
     records: dict[tuple[str, str], Record] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     """Why hosts could not be listed at the last refresh (unreachable, ...)."""
+
+    def __post_init__(self) -> None:
+        if self.store is not None:
+            self.records.update(self.store.totals())
 
     async def refresh(self) -> list[Model]:
         """What every reachable host has installed, with what it says each model can do."""
@@ -159,7 +150,9 @@ class ModelManager:
         return self.records.setdefault((model, task), Record())
 
     def note(self, model: str, task: str, ok: bool, seconds: float) -> None:
-        """Record one outcome; later choices for the task use it."""
+        """Record one outcome; later choices for the task use it, in this run and after."""
+        if self.store is not None:
+            self.store.add(model, task, ok, seconds)
         entry = self.record(model, task)
         if ok:
             entry.successes += 1
