@@ -128,6 +128,24 @@ async def test_no_valid_candidate_says_why_each_failed(ollama: FakeOllama,
     assert "stops the program with HALT" in outcome.explanation
 
 
+async def test_the_answer_budget_is_sized_to_the_code_asked_for(ollama: FakeOllama,
+                                                                 memory: PatternMemory) -> None:
+    """A small model that rambles on after the code is cut off, not waited for: the tokens
+    asked for follow the lines of the block, and of the program when it is asked for whole."""
+    ollama.script("qwen2.5-coder:7b", chunks=["ratio:\n    HALT"])
+    budgets = []
+    for program in (BUGGY, BUGGY.replace("    HALT\n", "    NOP\n" * 40 + "    HALT\n")):
+        problem = diagnose(program)
+        assert problem is not None
+        asked = len(ollama.requests)
+        await evolver(ollama.url, memory).evolve(program, problem, search="never")
+        budgets.append([body["options"]["num_predict"] for path, body in ollama.requests[asked:]
+                        if path == "/api/chat"])
+    (block, *_, whole), (same_block, *_, longer_whole) = budgets
+    assert block == same_block < whole < longer_whole
+    assert longer_whole - whole >= 39 * 10  # room for each line of the longer program
+
+
 async def test_a_remembered_fix_is_reused_without_any_model(ollama: FakeOllama,
                                                             memory: PatternMemory) -> None:
     ollama.script("qwen2.5-coder:7b", chunks=[f"```sovereign\n{GOOD}\n```"])

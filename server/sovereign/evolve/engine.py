@@ -45,6 +45,13 @@ never a change asked in words."""
 
 TEMPERATURES = (0.2, 0.5, 0.8)
 WHOLE_PROGRAM_LINES = 300
+TOKENS_PER_LINE = 24
+"""Enough for a line of code written as JSON (`{"op": "PUSH", "arg": 100},`), the widest form
+an answer takes."""
+TOKENS_FOR_PROSE = 160
+"""What a model may say around the code before its answer is cut."""
+ROOM_LINES = 10
+"""Lines a repaired block may grow by (a guard takes four), beyond its own."""
 """A program up to this long is shown whole, and may be asked for whole when blocks fail."""
 BLOCK_START = "; >>> the block to repair starts here"
 BLOCK_END = "; <<< the block to repair ends here"
@@ -219,7 +226,8 @@ class Evolver:
         messages = _prompt(place, problem, instruction, examples, pattern, small, False)
         candidates: list[Candidate] = []
         for round_ in range(self.rounds):
-            answer = await self._answer(chain, problem, messages, round_, on_text)
+            answer = await self._answer(chain, problem, messages, round_, on_text,
+                                        problem.last - problem.first + 1 + ROOM_LINES)
             if isinstance(answer, LLMError):
                 if not candidates:
                     return NoRepair(str(answer), available=False)
@@ -227,16 +235,19 @@ class Evolver:
             candidates.append(judged(answer[0], answer[1].name, place, judge))
         if small and not any(c.ok for c in candidates):  # the cause may lie outside the block
             whole = _prompt(place, problem, instruction, examples, pattern, small, True)
-            answer = await self._answer(chain, problem, whole, self.rounds, on_text)
+            answer = await self._answer(chain, problem, whole, self.rounds, on_text,
+                                        len(place.lines) + ROOM_LINES)
             if not isinstance(answer, LLMError):
                 candidates.append(judged(answer[0], answer[1].name, place, judge))
         return candidates
 
     async def _answer(self, chain: list[Model], problem: Problem, messages: list[Message],
-                      round_: int, on_text: Callable[[str], None] | None,
+                      round_: int, on_text: Callable[[str], None] | None, lines: int,
                       ) -> tuple[str, Model] | LLMError:
+        """One answer of about `lines` lines of code: the budget of tokens is sized to it, so
+        that a model that rambles on is cut off instead of running for minutes."""
         assert self.manager is not None
-        options = Options(num_predict=600 if len(messages[-1].content) < 4000 else 1500,
+        options = Options(num_predict=TOKENS_FOR_PROSE + TOKENS_PER_LINE * lines,
                           seed=round_ + 1, temperature=TEMPERATURES[round_ % len(TEMPERATURES)])
         on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
 
