@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from sovereign.host.services import LLMConfig
 from sovereign.lang.analysis import analyse
 from sovereign.lang.assembler import assemble
 
 from .conftest import benchmark
+from .llm.fake_ollama import FakeOllama
 
 
 @pytest.mark.parametrize(("program", "python", "n"), [
@@ -41,3 +43,24 @@ def test_the_search_benchmark_programs_make_the_errors_it_times() -> None:
     repaired = {name for name in bench.MISTAKES
                 if bench.quick_fix(bench.generate(200, name)).best is not None}
     assert repaired == {"misspelt name", "wrong way round"}
+
+
+async def test_the_quality_benchmark_tells_held_answers_from_free_ones(ollama: FakeOllama) -> None:
+    bench = benchmark("llm_quality")
+    ollama.script("smollm2:135m", chunks=["Here you go:\n```sovereign\nPUSH 10\nPRINT x\n```"],
+                  held=['{"program": [{"op": "PUSH", "arg": 10}, {"op": "PRINT"}]}'])
+    tallies = await bench.measure(LLMConfig(ollama=(ollama.url,)), seeds=2)
+    asked = 2 * (len(bench.generation_questions()) + len(bench.repair_questions()))
+    assert len(bench.generation_questions()) >= 10 and len(bench.repair_questions()) >= 5
+    text, schema = tallies["text"], tallies["schema"]
+    assert text.answers == schema.answers == asked
+    assert (text.assembled, schema.assembled) == (0, asked)
+    assert not schema.refused_shape
+
+
+async def test_the_quality_benchmark_says_when_the_server_refused_the_shape(
+        ollama: FakeOllama) -> None:
+    bench = benchmark("llm_quality")
+    ollama.script("smollm2:135m", chunks=["PUSH #1"], refuses_shape=True)
+    tallies = await bench.measure(LLMConfig(ollama=(ollama.url,)), seeds=1)
+    assert tallies["schema"].refused_shape and "refused the shape" in tallies["schema"].line("x")

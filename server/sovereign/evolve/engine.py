@@ -111,8 +111,7 @@ class Evolver:
                      on_text: Callable[[str], None] | None = None, *,
                      search: SearchUse = "first") -> Repair | NoRepair:
         place = Place(source, problem.first, problem.last)
-        judge = Judge(place, self.config, Rules(repair=bool(problem.code), problem=problem.code,
-                                                stops_early=problem.category == FALLS_INTO_CALL))
+        judge = repair_judge(place, problem, self.config)
         block = "\n".join(place.lines[problem.first:problem.last + 1])
         pattern = normalise(block)
         pattern_id = self.memory.remember(pattern, problem.category)
@@ -223,20 +222,21 @@ class Evolver:
                             available=False)
         small = len(place.lines) <= WHOLE_PROGRAM_LINES
         examples = self.memory.similar(pattern, problem.category)
-        messages = _prompt(place, problem, instruction, examples, pattern, small, False)
+        messages = repair_messages(place, problem, instruction, examples, pattern, small,
+                                   False)
         candidates: list[Candidate] = []
         for round_ in range(self.rounds):
             answer = await self._answer(chain, problem, messages, round_, on_text,
-                                        problem.last - problem.first + 1 + ROOM_LINES)
+                                        problem.last - problem.first + 1)
             if isinstance(answer, LLMError):
                 if not candidates:
                     return NoRepair(str(answer), available=False)
                 return candidates
             candidates.append(judged(answer[0], answer[1].name, place, judge))
         if small and not any(c.ok for c in candidates):  # the cause may lie outside the block
-            whole = _prompt(place, problem, instruction, examples, pattern, small, True)
+            whole = repair_messages(place, problem, instruction, examples, pattern, small, True)
             answer = await self._answer(chain, problem, whole, self.rounds, on_text,
-                                        len(place.lines) + ROOM_LINES)
+                                        len(place.lines))
             if not isinstance(answer, LLMError):
                 candidates.append(judged(answer[0], answer[1].name, place, judge))
         return candidates
@@ -244,10 +244,9 @@ class Evolver:
     async def _answer(self, chain: list[Model], problem: Problem, messages: list[Message],
                       round_: int, on_text: Callable[[str], None] | None, lines: int,
                       ) -> tuple[str, Model] | LLMError:
-        """One answer of about `lines` lines of code: the budget of tokens is sized to it, so
-        that a model that rambles on is cut off instead of running for minutes."""
+        """One answer replacing `lines` lines of code."""
         assert self.manager is not None
-        options = Options(num_predict=TOKENS_FOR_PROSE + TOKENS_PER_LINE * lines,
+        options = Options(num_predict=answer_budget(lines),
                           seed=round_ + 1, temperature=TEMPERATURES[round_ % len(TEMPERATURES)])
         on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
 
@@ -264,8 +263,20 @@ class Evolver:
         return completion.text, model
 
 
-def _prompt(place: Place, problem: Problem, instruction: str, examples: Sequence[Fix],
-            pattern: Normalised, whole: bool, rewrite_all: bool) -> list[Message]:
+def repair_judge(place: Place, problem: Problem, config: VMConfig) -> Judge:
+    """What every candidate repair of `problem` must pass."""
+    return Judge(place, config, Rules(repair=bool(problem.code), problem=problem.code,
+                                      stops_early=problem.category == FALLS_INTO_CALL))
+
+
+def answer_budget(lines: int) -> int:
+    """The tokens an answer replacing `lines` lines of code may take: sized to it, so that a
+    model that rambles on after its code is cut off instead of running for minutes."""
+    return TOKENS_FOR_PROSE + TOKENS_PER_LINE * (lines + ROOM_LINES)
+
+
+def repair_messages(place: Place, problem: Problem, instruction: str, examples: Sequence[Fix],
+                    pattern: Normalised, whole: bool, rewrite_all: bool) -> list[Message]:
     """The conversation for one candidate: the rules, past fixes of similar blocks, then the
     program with the block marked (or the block alone, for a long program)."""
     lines = place.lines

@@ -63,6 +63,9 @@ class Refused:
 
 Outcome = Generation | Refused
 
+ANSWER_TOKENS = 400
+"""What a generated answer may take: a few lines of code and the prose models put around it."""
+
 
 @dataclass
 class Generator:
@@ -130,7 +133,8 @@ class Generator:
     async def _ask(self, client: LLMClient, model: Model, *, request: str, place: Place,
                    refused: list[Candidate], attempt: int,
                    on_text: Callable[[str], None] | None) -> Completion:
-        options = Options(num_predict=400, temperature=model.family.temperature, seed=attempt)
+        options = Options(num_predict=ANSWER_TOKENS, temperature=model.family.temperature,
+                          seed=attempt)
         on_chunk = (lambda chunk: on_text(chunk.text)) if on_text else None
         if FIM in model.capabilities and client.supports_suffix and not refused:
             prompt, suffix = fill_in_the_middle(request, place)
