@@ -142,6 +142,16 @@ def extension_client_commands() -> list[str]:
     return re.findall(r'"([^"]+)"', found.group(1))
 
 
+def extension_initialization_options() -> dict[str, object]:
+    """What the VS Code extension sends as `initializationOptions`, read from its source."""
+    source = (ROOT / "vscode-extension" / "src" / "server.ts").read_text(encoding="utf-8")
+    found = re.search(r"initializationOptions: \{ clientCommands: CLIENT_COMMANDS, "
+                      r"showsStatus: (true|false) \}", source)
+    assert found is not None, "the initializationOptions in server.ts changed: update this"
+    return {"clientCommands": extension_client_commands(),
+            "showsStatus": found.group(1) == "true"}
+
+
 class _Pipe:
     """One direction of an in-memory connection: what one side writes, the other handles on
     the next turn of the event loop, as if it had come over a socket."""
@@ -215,7 +225,7 @@ async def vscode_client(ollama: FakeOllama, tmp_path: Path) -> AsyncIterator[Rec
     """A client that starts the server as the VS Code extension does: VS Code's capabilities,
     the extension's initialization options, and the scripted Ollama server (`.ollama`)."""
     async with in_process(_llm_settings(ollama.url, tmp_path / "evolve.sqlite3"), VSCODE,
-                          {"clientCommands": extension_client_commands()}) as joined:
+                          extension_initialization_options()) as joined:
         joined.ollama = ollama
         yield joined
 

@@ -196,6 +196,16 @@ async def test_the_sandbox_runs_past_an_llmgen_line_once_it_has_an_answer(
     assert [d.code for d in await settled(llm_client, uri, 2)] == ["R301"]
 
 
+async def test_vs_code_tells_a_refusal_in_its_status_bar_not_in_a_message(
+        vscode_client: RecordingClient) -> None:
+    ollama = scripted(vscode_client)
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSHH n"])
+    uri = await open_document(vscode_client, SOURCE)
+    assert (await complete(vscode_client, uri, 2)).items == ()
+    assert "refused" in states(vscode_client)
+    assert not [m for m in vscode_client.messages if "no valid code" in m.message]
+
+
 async def test_with_ollama_down_completion_still_works_and_the_user_is_told_once(
         offline_client: RecordingClient) -> None:
     uri = await open_document(offline_client, SOURCE + "    \n")

@@ -98,7 +98,8 @@ export function createClient(launch: Launch, output: vscode.LogOutputChannel): L
     documentSelector: [{ language: "sovereign" }],
     synchronize: { configurationSection: SECTION },
     outputChannel: output,
-    initializationOptions: { clientCommands: CLIENT_COMMANDS },
+    // showsStatus: the status bar tells why no code came, so the server shows no message.
+    initializationOptions: { clientCommands: CLIENT_COMMANDS, showsStatus: true },
   };
   // The client reads sovereign.trace.server itself: "sovereign" is its id.
   return new LanguageClient("sovereign", "Sovereign", serverOptions, clientOptions);

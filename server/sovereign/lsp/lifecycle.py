@@ -33,6 +33,7 @@ def initialize(ls: SovereignServer, params: T.InitializeParams) -> None:
     commands = options.get("clientCommands") if isinstance(options, dict) else None
     if isinstance(commands, list):
         ls.client_commands = frozenset(c for c in commands if isinstance(c, str))
+    ls.shows_status = isinstance(options, dict) and options.get("showsStatus") is True
 
 
 async def initialized(ls: SovereignServer, params: T.InitializedParams) -> None:

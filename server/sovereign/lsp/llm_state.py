@@ -150,10 +150,12 @@ class Generations:
         """Show why no code came to a user who asked for it (Ctrl+Space): `sovereign/status`
         is this project's own notification, and the log is easily missed, while every client
         shows `window/showMessage`. Once per reason (pressing Ctrl+Space again with Ollama
-        down is no news), and nothing for a generation that was cancelled."""
+        down is no news), nothing for a generation that was cancelled, and nothing for a
+        client that shows the status itself."""
         from ..generate.pipeline import Refused
 
-        if isinstance(outcome, Refused) and outcome.reason != self._explained:
+        if isinstance(outcome, Refused) and outcome.reason != self._explained and \
+                not ls.shows_status:
             self._explained = outcome.reason
             ls.window_show_message(T.ShowMessageParams(
                 type=T.MessageType.Warning, message=f"Sovereign: no code: {outcome.reason}"))

@@ -55,6 +55,9 @@ class SovereignServer(LanguageServer):
         self.client_commands: frozenset[str] = frozenset()
         """Commands the client runs itself (from `initializationOptions.clientCommands`):
         a feature offers such a command instead of a server one where the client has it."""
+        self.shows_status = False
+        """Whether the client shows `sovereign/status` (`initializationOptions.showsStatus`,
+        as the VS Code extension does in its status bar): then no message repeats it."""
         self.settings_ready = asyncio.Event()
         """Set once the client's settings have been read: checks and generations wait for
         it, so that nothing runs under the defaults just before the settings arrive."""
