@@ -1,6 +1,6 @@
 """The Sovereign virtual machine.
 
-Two paths run the same program. The reference interpreter (`Machine._step`) executes one
+Two paths run the same program. The reference interpreter (`Machine._run_block`) executes one
 instruction at a time and is the definition of every opcode and every runtime error. Blocks that
 run often are compiled to Python (compiler.py) and run much faster; whenever a compiled block
 meets anything unusual (a limit close, a type it did not expect, an error, an LLM instruction) it
@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..lang.assembler import INT_MAX, INT_MIN, Program, Value
 from .arithmetic import divide, remainder
@@ -26,6 +27,13 @@ from .units import LEFT_UNIT, TO_REFERENCE
 
 CLOCK_STRIDE = 16_384
 """Steps between two looks at the wall clock."""
+
+SUSPEND = -1
+"""What an opcode's method answers when the machine suspends (at LLMGEN and EVOLVE)."""
+
+Decoded = Any
+"""An instruction's operand as its method takes it: the value, the name or the text, and for
+a jump the index of its target."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,11 @@ class Machine:
         self.exe = program if isinstance(program, Executable) else Executable(program)
         self.config = config or VMConfig()
         self.code = self.exe.program.code
+        self._max_stack = self.config.max_stack
+        self._operations = [_OPERATIONS[instruction.op] for instruction in self.code]
+        self._args = [target if target >= 0 else instruction.arg
+                      for instruction, target in zip(self.code, self.exe.targets, strict=True)]
+        """Each instruction's operand, as its method takes it: a jump's is its target."""
         self.stack: list[Value] = list(stack)
         self.memory: dict[str, Value] = dict(memory or {})
         self.calls: list[int] = []
@@ -191,15 +204,36 @@ class Machine:
         return TO_REFERENCE if unit is None else unit(self)
 
     def _run_block(self) -> None:
-        """Run instructions by reference until the next block starts (at least one)."""
+        """Run instructions by reference until the next block starts (at least one). The
+        step count is kept in a local and written back however the block ends (an error
+        reports the steps before the failing instruction). HALT ends a block, so the loop
+        need not look for it."""
+        operations, args = self._operations, self._args
         is_leader, size, tracer = self.exe.is_leader, self.exe.size, self.tracer
-        while True:
-            pc = self.pc
-            self._step()
-            if tracer is not None and self.pending is None:
-                tracer(self, pc)
-            if self.halted or self.pending or self.pc >= size or is_leader[self.pc]:
-                return
+        steps, gate = self.steps, self.gate
+        try:
+            while True:
+                if steps >= gate:
+                    self.steps = steps
+                    self._at_gate()
+                    gate = self.gate
+                pc = self.pc
+                target = operations[pc](self, args[pc])
+                if target is None:
+                    next_pc = pc + 1
+                elif target == SUSPEND:
+                    return
+                else:
+                    next_pc = target
+                steps += 1
+                self.pc = next_pc
+                if tracer is not None:
+                    self.steps = steps
+                    tracer(self, pc)
+                if next_pc >= size or is_leader[next_pc]:
+                    return
+        finally:
+            self.steps = steps
 
     def _set_gate(self) -> None:
         """Compiled blocks run while steps stay below the gate: the step limit or the next look
@@ -218,127 +252,265 @@ class Machine:
             steps=self.steps,
         )
 
-    # The reference interpreter. Each opcode checks before it changes anything, so a failing
-    # instruction leaves the state as it found it.
+    # The reference interpreter: one method per opcode, found through `_OPERATIONS` (a list
+    # per program, built once per machine). Each checks before it changes anything, so a
+    # failing instruction leaves the state as it found it, and answers where control goes:
+    # None for the next instruction, an index for a jump, SUSPEND at an LLM instruction.
 
-    def _step(self) -> None:
+    def _at_gate(self) -> None:
+        """Before an instruction, at the gate: look at the clock when it is time, and stop at
+        the step limit."""
         if self.steps >= self._next_clock:
             self._look_at_clock()
         if self.steps >= self.config.max_steps:
             raise Fault("StepLimitExceeded", f"did not halt within {self.config.max_steps} "
                         "steps: possible infinite loop")
-        instruction = self.code[self.pc]
-        op, arg = instruction.op, instruction.arg
+
+    def _push(self, arg: Decoded) -> int | None:
+        assert arg is not None
+        if len(self.stack) >= self._max_stack:
+            self._room(1)
+        if type(arg) is str:
+            self._check_string(len(arg))
+        self.stack.append(arg)
+        return None
+
+    def _pop(self, arg: Decoded) -> int | None:
+        self._need("POP", 1)
+        self.stack.pop()
+        return None
+
+    def _dup(self, arg: Decoded) -> int | None:
         stack = self.stack
-        next_pc = self.pc + 1
-        match op:
-            case "PUSH":
-                assert arg is not None
-                self._room(1)
-                if isinstance(arg, str):
-                    self._check_string(len(arg))
-                stack.append(arg)
-            case "POP":
-                self._need(op, 1)
+        if not stack:
+            self._need("DUP", 1)
+        if len(stack) >= self._max_stack:
+            self._room(1)
+        stack.append(stack[-1])
+        return None
+
+    def _swap(self, arg: Decoded) -> int | None:
+        self._need("SWAP", 2)
+        stack = self.stack
+        stack[-1], stack[-2] = stack[-2], stack[-1]
+        return None
+
+    def _over(self, arg: Decoded) -> int | None:
+        self._need("OVER", 2)
+        self._room(1)
+        self.stack.append(self.stack[-2])
+        return None
+
+    def _rot(self, arg: Decoded) -> int | None:
+        self._need("ROT", 3)
+        self.stack.append(self.stack.pop(-3))
+        return None
+
+    def _add(self, arg: Decoded) -> int | None:
+        stack = self.stack
+        if len(stack) >= 2:  # the common case first, checked without a call
+            a, b = stack[-2], stack[-1]
+            if type(a) is int and type(b) is int and INT_MIN <= a + b <= INT_MAX:
                 stack.pop()
-            case "DUP":
-                self._need(op, 1)
-                self._room(1)
-                stack.append(stack[-1])
-            case "SWAP":
-                self._need(op, 2)
-                stack[-1], stack[-2] = stack[-2], stack[-1]
-            case "OVER":
-                self._need(op, 2)
-                self._room(1)
-                stack.append(stack[-2])
-            case "ROT":
-                self._need(op, 3)
-                stack.append(stack.pop(-3))
-            case "ADD" | "SUB" | "MUL" | "DIV" | "MOD":
-                self._need(op, 2)
-                stack[-2:] = [self._arithmetic(op, stack[-2], stack[-1])]
-            case "NEG":
-                self._need(op, 1)
-                value = self._integers(op, stack[-1])[0]
-                stack[-1] = self._fits(-value, f"-({value})")
-            case "EQ" | "NE":
-                self._need(op, 2)
-                a, b = stack[-2], stack[-1]
-                equal = type(a) is type(b) and a == b
-                stack[-2:] = [int(equal == (op == "EQ"))]
-            case "LT" | "LE" | "GT" | "GE":
-                self._need(op, 2)
-                stack[-2:] = [self._compare(op, stack[-2], stack[-1])]
-            case "AND":
-                self._need(op, 2)
-                stack[-2:] = [int(bool(stack[-2]) and bool(stack[-1]))]
-            case "OR":
-                self._need(op, 2)
-                stack[-2:] = [int(bool(stack[-2]) or bool(stack[-1]))]
-            case "NOT":
-                self._need(op, 1)
-                stack[-1] = int(not stack[-1])
-            case "STORE":
-                self._need(op, 1)
-                name = str(arg)
-                if name not in self.memory and len(self.memory) >= self.config.max_names:
-                    raise Fault("MemoryLimitExceeded", f"cannot store '{name}': the memory "
-                                f"already holds the limit of {self.config.max_names} names")
-                self.memory[name] = stack.pop()
-            case "LOAD":
-                name = str(arg)
-                if name not in self.memory:
-                    raise Fault("UndefinedName", f"nothing has been stored under '{name}'")
-                self._room(1)
-                stack.append(self.memory[name])
-            case "JMP":
-                next_pc = self.exe.targets[self.pc]
-            case "JZ" | "JNZ":
-                self._need(op, 1)
-                if bool(stack.pop()) == (op == "JNZ"):
-                    next_pc = self.exe.targets[self.pc]
-            case "CALL":
-                if len(self.calls) >= self.config.max_call_depth:
-                    raise Fault("CallDepthExceeded", "the call depth limit of "
-                                f"{self.config.max_call_depth} exceeded: runaway recursion?")
-                self.calls.append(self.pc)
-                next_pc = self.exe.targets[self.pc]
-            case "RET":
-                if not self.calls:
-                    raise Fault("ReturnOutsideCall", "RET without an active CALL (is a HALT "
-                                "missing before this subroutine?)")
-                next_pc = self.calls.pop() + 1
-            case "PRINT":
-                self._need(op, 1)
-                self._print(stack[-1])
+                stack[-1] = a + b
+                return None
+        a, b = self._operands("ADD")
+        if type(a) is str and type(b) is str:
+            self._check_string(len(a) + len(b))
+            return self._result(a + b)
+        x, y = self._integers("ADD", a, b)
+        return self._result(self._fits(x + y, "+", x, y))
+
+    def _sub(self, arg: Decoded) -> int | None:
+        stack = self.stack
+        if len(stack) >= 2:
+            a, b = stack[-2], stack[-1]
+            if type(a) is int and type(b) is int and INT_MIN <= a - b <= INT_MAX:
                 stack.pop()
-            case "ASSERT":
-                self._need(op, 1)
-                if not stack[-1]:
-                    raise Fault("AssertionFailed", str(arg) if arg
-                                else f"the value was {_show(stack[-1])}")
-                stack.pop()
-            case "NOP":
-                pass
-            case "HALT":
-                self.halted = True
-            case "LLMGEN":
-                self._room(1)
-                self.pending = LLMRequest(op, str(arg), None, self.pc, dict(self.memory),
-                                          tuple(stack))
-                return
-            case "EVOLVE":
-                self._need(op, 1)
-                code = stack[-1]
-                if not isinstance(code, str):
-                    raise Fault("TypeMismatch", "EVOLVE needs the code to repair as a string "
-                                f"on the stack, not {_show(code)}")
-                self.pending = LLMRequest(op, str(arg), code, self.pc, dict(self.memory),
-                                          tuple(stack))
-                return
-        self.steps += 1
-        self.pc = next_pc
+                stack[-1] = a - b
+                return None
+        x, y = self._integers("SUB", *self._operands("SUB"))
+        return self._result(self._fits(x - y, "-", x, y))
+
+    def _mul(self, arg: Decoded) -> int | None:
+        x, y = self._integers("MUL", *self._operands("MUL"))
+        return self._result(self._fits(x * y, "*", x, y))
+
+    def _div(self, arg: Decoded) -> int | None:
+        x, y = self._integers("DIV", *self._operands("DIV"))
+        if y == 0:
+            raise Fault("DivisionByZero", f"{x} / 0")
+        return self._result(self._fits(divide(x, y), "/", x, y))
+
+    def _mod(self, arg: Decoded) -> int | None:
+        x, y = self._integers("MOD", *self._operands("MOD"))
+        if y == 0:
+            raise Fault("DivisionByZero", f"{x} % 0")
+        return self._result(remainder(x, y))
+
+    def _neg(self, arg: Decoded) -> int | None:
+        self._need("NEG", 1)
+        (value,) = self._integers("NEG", self.stack[-1])
+        negated = -value
+        if not INT_MIN <= negated <= INT_MAX:
+            raise Fault("IntegerOverflow", f"-({value}) does not fit in 64 bits")
+        self.stack[-1] = negated
+        return None
+
+    def _eq(self, arg: Decoded) -> int | None:
+        a, b = self._operands("EQ")
+        return self._result(int(type(a) is type(b) and a == b))
+
+    def _ne(self, arg: Decoded) -> int | None:
+        a, b = self._operands("NE")
+        return self._result(int(not (type(a) is type(b) and a == b)))
+
+    def _lt(self, arg: Decoded) -> int | None:
+        a, b = self._comparable("LT")
+        self.stack.pop()
+        self.stack[-1] = int(a < b)  # type: ignore[operator]
+        return None
+
+    def _le(self, arg: Decoded) -> int | None:
+        a, b = self._comparable("LE")
+        self.stack.pop()
+        self.stack[-1] = int(a <= b)  # type: ignore[operator]
+        return None
+
+    def _gt(self, arg: Decoded) -> int | None:
+        a, b = self._comparable("GT")
+        self.stack.pop()
+        self.stack[-1] = int(a > b)  # type: ignore[operator]
+        return None
+
+    def _ge(self, arg: Decoded) -> int | None:
+        a, b = self._comparable("GE")
+        self.stack.pop()
+        self.stack[-1] = int(a >= b)  # type: ignore[operator]
+        return None
+
+    def _and(self, arg: Decoded) -> int | None:
+        a, b = self._operands("AND")
+        return self._result(int(bool(a) and bool(b)))
+
+    def _or(self, arg: Decoded) -> int | None:
+        a, b = self._operands("OR")
+        return self._result(int(bool(a) or bool(b)))
+
+    def _not(self, arg: Decoded) -> int | None:
+        self._need("NOT", 1)
+        self.stack[-1] = int(not self.stack[-1])
+        return None
+
+    def _store(self, arg: Decoded) -> int | None:
+        if not self.stack:
+            self._need("STORE", 1)
+        name = str(arg)
+        if name not in self.memory and len(self.memory) >= self.config.max_names:
+            raise Fault("MemoryLimitExceeded", f"cannot store '{name}': the memory "
+                        f"already holds the limit of {self.config.max_names} names")
+        self.memory[name] = self.stack.pop()
+        return None
+
+    def _load(self, arg: Decoded) -> int | None:
+        value = self.memory.get(arg)  # a stored value is never None
+        if value is None:
+            raise Fault("UndefinedName", f"nothing has been stored under '{arg}'")
+        if len(self.stack) >= self._max_stack:
+            self._room(1)
+        self.stack.append(value)
+        return None
+
+    def _jmp(self, target: int) -> int | None:
+        return target
+
+    def _jz(self, target: int) -> int | None:
+        if not self.stack:
+            self._need("JZ", 1)
+        return None if self.stack.pop() else target
+
+    def _jnz(self, target: int) -> int | None:
+        if not self.stack:
+            self._need("JNZ", 1)
+        return target if self.stack.pop() else None
+
+    def _call(self, target: int) -> int | None:
+        if len(self.calls) >= self.config.max_call_depth:
+            raise Fault("CallDepthExceeded", "the call depth limit of "
+                        f"{self.config.max_call_depth} exceeded: runaway recursion?")
+        self.calls.append(self.pc)
+        return target
+
+    def _ret(self, arg: Decoded) -> int | None:
+        if not self.calls:
+            raise Fault("ReturnOutsideCall", "RET without an active CALL (is a HALT "
+                        "missing before this subroutine?)")
+        return self.calls.pop() + 1
+
+    def _print_top(self, arg: Decoded) -> int | None:
+        self._need("PRINT", 1)
+        self._print(self.stack[-1])
+        self.stack.pop()
+        return None
+
+    def _assert(self, arg: Decoded) -> int | None:
+        self._need("ASSERT", 1)
+        if not self.stack[-1]:
+            raise Fault("AssertionFailed", str(arg) if arg
+                        else f"the value was {_show(self.stack[-1])}")
+        self.stack.pop()
+        return None
+
+    def _nop(self, arg: Decoded) -> int | None:
+        return None
+
+    def _halt(self, arg: Decoded) -> int | None:
+        self.halted = True
+        return None
+
+    def _llmgen(self, arg: Decoded) -> int | None:
+        self._room(1)
+        self.pending = LLMRequest("LLMGEN", str(arg), None, self.pc, dict(self.memory),
+                                  tuple(self.stack))
+        return SUSPEND
+
+    def _evolve(self, arg: Decoded) -> int | None:
+        self._need("EVOLVE", 1)
+        code = self.stack[-1]
+        if not isinstance(code, str):
+            raise Fault("TypeMismatch", "EVOLVE needs the code to repair as a string "
+                        f"on the stack, not {_show(code)}")
+        self.pending = LLMRequest("EVOLVE", str(arg), code, self.pc, dict(self.memory),
+                                  tuple(self.stack))
+        return SUSPEND
+
+    # What the opcodes share.
+
+    def _operands(self, op: str) -> tuple[Value, Value]:
+        """The two values a binary opcode takes (left on the stack until it succeeds)."""
+        stack = self.stack
+        if len(stack) < 2:
+            self._need(op, 2)
+        return stack[-2], stack[-1]
+
+    def _result(self, value: Value) -> int | None:
+        """Replace a binary opcode's two operands with its result; control goes on to the
+        next instruction."""
+        stack = self.stack
+        stack.pop()
+        stack[-1] = value
+        return None
+
+    def _comparable(self, op: str) -> tuple[Value, Value]:
+        """The two values a comparison takes: of one type."""
+        stack = self.stack
+        if len(stack) < 2:
+            self._need(op, 2)
+        a, b = stack[-2], stack[-1]
+        if type(a) is not type(b):
+            raise Fault("TypeMismatch", f"{op} compares two integers or two "
+                        f"strings, got {_show(a)} and {_show(b)}")
+        return a, b
 
     def _look_at_clock(self) -> None:
         if self._clock() > self._deadline:
@@ -353,7 +525,7 @@ class Machine:
                         f"{'s' if count > 1 else ''}, the stack has {len(self.stack)}")
 
     def _room(self, count: int) -> None:
-        if len(self.stack) + count > self.config.max_stack:
+        if len(self.stack) + count > self._max_stack:
             raise Fault("StackOverflow", "the stack already holds the limit of "
                         f"{self.config.max_stack} values")
 
@@ -371,25 +543,8 @@ class Machine:
         self.output_bytes += size
         self.output.append(text)
 
-    def _arithmetic(self, op: str, a: Value, b: Value) -> Value:
-        if op == "ADD" and isinstance(a, str) and isinstance(b, str):
-            self._check_string(len(a) + len(b))
-            return a + b
-        x, y = self._integers(op, a, b)
-        if op == "ADD":
-            return self._fits(x + y, f"{x} + {y}")
-        if op == "SUB":
-            return self._fits(x - y, f"{x} - {y}")
-        if op == "MUL":
-            return self._fits(x * y, f"{x} * {y}")
-        if y == 0:
-            raise Fault("DivisionByZero", f"{x} {'/' if op == 'DIV' else '%'} 0")
-        if op == "DIV":
-            return self._fits(divide(x, y), f"{x} / {y}")
-        return remainder(x, y)
-
     def _integers(self, op: str, *values: Value) -> tuple[int, ...]:
-        if all(type(v) is int for v in values):
+        if type(values[0]) is int and (len(values) == 1 or type(values[1]) is int):
             return values  # type: ignore[return-value]
         shown = " and ".join(_show(v) for v in values)
         wanted = "two integers" if len(values) == 2 else "an integer"
@@ -397,25 +552,10 @@ class Machine:
             wanted = "two integers or two strings"
         raise Fault("TypeMismatch", f"{op} needs {wanted}, got {shown}")
 
-    def _compare(self, op: str, a: Value, b: Value) -> int:
-        if type(a) is not type(b):
-            raise Fault("TypeMismatch", f"{op} compares two integers or two "
-                        f"strings, got {_show(a)} and {_show(b)}")
-        match op:
-            case "LT":
-                return int(a < b)  # type: ignore[operator]
-            case "LE":
-                return int(a <= b)  # type: ignore[operator]
-            case "GT":
-                return int(a > b)  # type: ignore[operator]
-            case _:
-                return int(a >= b)  # type: ignore[operator]
-
     @staticmethod
-    def _fits(value: int, expression: str) -> int:
+    def _fits(value: int, operator: str, x: int, y: int) -> int:
         if not INT_MIN <= value <= INT_MAX:
-            raise Fault("IntegerOverflow", f"{expression} does not fit in "
-                        "64 bits")
+            raise Fault("IntegerOverflow", f"{x} {operator} {y} does not fit in 64 bits")
         return value
 
 
@@ -424,3 +564,17 @@ def _show(value: Value) -> str:
         return f"integer {value}"
     shown = value if len(value) <= 40 else value[:37] + "..."
     return f"string {shown!r}"
+
+
+_OPERATIONS: dict[str, Callable[[Machine, Decoded], int | None]] = {
+    "PUSH": Machine._push, "POP": Machine._pop, "DUP": Machine._dup, "SWAP": Machine._swap,
+    "OVER": Machine._over, "ROT": Machine._rot, "ADD": Machine._add, "SUB": Machine._sub,
+    "MUL": Machine._mul, "DIV": Machine._div, "MOD": Machine._mod, "NEG": Machine._neg,
+    "EQ": Machine._eq, "NE": Machine._ne, "LT": Machine._lt, "LE": Machine._le,
+    "GT": Machine._gt, "GE": Machine._ge, "AND": Machine._and, "OR": Machine._or,
+    "NOT": Machine._not, "STORE": Machine._store, "LOAD": Machine._load, "JMP": Machine._jmp,
+    "JZ": Machine._jz, "JNZ": Machine._jnz, "CALL": Machine._call, "RET": Machine._ret,
+    "PRINT": Machine._print_top, "ASSERT": Machine._assert, "NOP": Machine._nop,
+    "HALT": Machine._halt, "LLMGEN": Machine._llmgen, "EVOLVE": Machine._evolve,
+}
+"""The reference interpreter's method for each opcode."""
