@@ -177,3 +177,30 @@ def test_run_can_trace_every_step(tmp_path: Path) -> None:
     assert [line.split() for line in result.stderr.splitlines()] == [
         ["1", "1:1", "PUSH", "#2", "[#2]"], ["2", "2:1", "PUSH", "#3", "[#2,", "#3]"],
         ["3", "3:1", "MUL", "[#6]"], ["4", "4:1", "PRINT", "[]"]]
+
+
+def test_a_busy_machine_never_stops_a_check_of_a_sound_program(tmp_path: Path) -> None:
+    """The 10,000-line document of the editor benchmark (53,585 steps, run mostly by the
+    reference interpreter) is checked under the sandbox's defaults while two processes keep
+    both cores busy: the wall clock must not be what ends the check."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from analysis_speed import generate
+
+    document = write(tmp_path, generate(10_000) + "\n; 0\n", "big.sov")
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        results = [sovereign("check", document) for _ in range(3)]
+    finally:
+        for process in busy:
+            process.kill()
+    for result in results:
+        assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
+
+
+def test_a_check_the_wall_clock_stops_says_so_once_at_the_top(tmp_path: Path) -> None:
+    program = write(tmp_path, "    PUSH #1\nloop:\n    DUP\n    POP\n    JMP loop\n")
+    result = sovereign("check", program, "--max-time", "0.001", "--max-steps", "100000000")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (line,) = result.stdout.splitlines()[:1]
+    assert line.startswith(f"{program}:1:1: info[R314]: the check was stopped: it did not "
+                           "finish within the time limit of 0.001 ms; the machine may be busy")

@@ -17,6 +17,7 @@ from sovereign.llm.models import ModelManager
 from sovereign.llm.ollama import OllamaClient
 from sovereign.llm.pool import Hosts
 from sovereign.llm.transport import Retries
+from sovereign.vm.config import VMConfig
 from tests.llm.fake_ollama import FakeOllama
 
 BUGGY = """\
@@ -53,6 +54,12 @@ def test_the_problem_and_its_block() -> None:
     assert (problem.category, problem.code, problem.line) == ("division by zero", "R301", 10)
     assert (problem.first, problem.last, problem.output, problem.stack) == (
         7, 11, "start\n", (100, 0))
+
+
+def test_a_check_the_wall_clock_stopped_is_no_problem_to_repair() -> None:
+    endless = "    PUSH #1\nloop:\n    DUP\n    POP\n    JMP loop\n"
+    assert diagnose(endless, VMConfig(max_millis=0.001, max_steps=10**8)) is None
+    assert diagnose(endless) is not None  # the step limit is: an infinite loop
 
 
 @pytest.mark.parametrize(("code", "reason"), [

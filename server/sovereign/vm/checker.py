@@ -25,8 +25,12 @@ STOPPED_AT_LLM = "R330"
 UNEXPECTED_OUTPUT = "R340"
 """The code of the warning that a run printed something other than its `; expect:` lines."""
 
-_WARNING_KINDS = frozenset({"StepLimitExceeded", "TimeLimitExceeded"})
+_WARNING_KINDS = frozenset({"StepLimitExceeded"})
 """Runtime errors that say a limit ran out rather than that the program is wrong."""
+
+STOPPED_BY_CLOCK = "TimeLimitExceeded"
+"""A check stopped by the wall clock: it says nothing about the program (the machine may be
+busy), so it is information about the check, at the top of the file."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,11 @@ def check(source: str | bytes, config: VMConfig | None = None, *,
 def runtime_finding(error: VMError, program: Program) -> Finding:
     """A runtime error as a finding at the failing instruction, with each active CALL and, when
     the step limit ran out inside a loop, the jump that closes the loop."""
+    if error.kind == STOPPED_BY_CLOCK:
+        return Finding(error.code, Severity.INFO, f"the check was stopped: it {error.message}; "
+                       "the machine may be busy, and the code the run did not reach was not "
+                       "checked by running it", Span(0, 0, 0),
+                       related=(Related(error.span, "the run was here when it stopped"),))
     related = [Related(span, "called from here") for span in reversed(error.call_stack)]
     severity = Severity.WARNING if error.kind in _WARNING_KINDS else Severity.ERROR
     if error.kind == "StepLimitExceeded" and (back := back_edge(program, error.pc)) is not None:

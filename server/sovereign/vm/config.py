@@ -12,6 +12,11 @@ class VMConfig:
     The defaults are the sandbox's: tight enough that checking code on every keystroke, or
     validating an LLM's answer, never costs more than a moment. `run_defaults()` is for
     `sovereign run`, where the user asked for the program to run.
+
+    The step limit is what bounds a check; the wall clock is only a safety net, set ten
+    times above what the step limit takes at the reference interpreter's speed, so that a
+    program within the step limit is never stopped because the machine is busy (a verdict
+    must not depend on the load).
     """
 
     max_stack: int = 1024
@@ -20,7 +25,7 @@ class VMConfig:
     max_call_depth: int = 256
     max_string: int = 65_536
     max_output: int = 65_536
-    max_millis: float = 200.0
+    max_millis: float = 2_000.0
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
