@@ -64,3 +64,7 @@ async def test_the_quality_benchmark_says_when_the_server_refused_the_shape(
     ollama.script("smollm2:135m", chunks=["PUSH #1"], refuses_shape=True)
     tallies = await bench.measure(LLMConfig(ollama=(ollama.url,)), seeds=1)
     assert tallies["schema"].refused_shape and "refused the shape" in tallies["schema"].line("x")
+
+
+def test_the_start_benchmark_times_both_commands() -> None:
+    assert set(benchmark("cli_start").main(repeats=1)) == {"run", "check"}

@@ -204,3 +204,16 @@ def test_a_check_the_wall_clock_stops_says_so_once_at_the_top(tmp_path: Path) ->
     (line,) = result.stdout.splitlines()[:1]
     assert line.startswith(f"{program}:1:1: info[R314]: the check was stopped: it did not "
                            "finish within the time limit of 0.001 ms; the machine may be busy")
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_a_program_without_llm_instructions_loads_nothing_of_the_llm_stack(command: str) -> None:
+    probe = ("import sys, contextlib, io\n"
+             "from sovereign.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             f"    main([{command!r}, 'examples/hello.sov'])\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp')"
+             " or m.startswith(('sovereign.llm', 'sovereign.host', 'logging'))))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

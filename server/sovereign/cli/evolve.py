@@ -16,10 +16,12 @@ from ..evolve.memory import PatternMemory
 from ..evolve.problem import Problem, diagnose
 from ..host.services import LLMConfig, build
 from ..lang.assembler import assemble
+from .notes import notes_to_stderr
 from .parser import llm_config, read
 
 
 def evolve(args: argparse.Namespace) -> int:
+    notes_to_stderr()
     if args.history:
         print(history())
         return 0
@@ -35,7 +37,7 @@ def evolve(args: argparse.Namespace) -> int:
     return status
 
 
-async def evolve_file(path: Path, source: bytes, config: LLMConfig, instruction: str,
+async def evolve_file(path: str, source: bytes, config: LLMConfig, instruction: str,
                       write: bool, search: SearchUse = "first") -> tuple[str, int]:
     """The report and the exit status: 0 repaired (or nothing to repair), 1 no repair."""
     text = source.decode("utf-8", "replace")
@@ -64,7 +66,7 @@ async def evolve_file(path: Path, source: bytes, config: LLMConfig, instruction:
     rejected = [f"  rejected {c.why}" for c in outcome.candidates if not c.ok]
     summary = "\n".join([summary, *rejected])
     if write:
-        path.write_text(outcome.document, encoding="utf-8")
+        Path(path).write_text(outcome.document, encoding="utf-8")
         summary += f"\nwritten to {path}"
     return f"{diff}\n{summary}", 0
 

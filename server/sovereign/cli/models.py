@@ -10,16 +10,19 @@ from ..host.services import LLMConfig, host_settings, records_path
 from ..llm.models import CODE, FIM, ModelManager, none_for, unfit
 from ..llm.records import Outcomes
 from ..llm.setup import make_hosts
+from .notes import notes_to_stderr
 from .parser import llm_config
 
 
 def list_models(args: argparse.Namespace) -> int:
+    notes_to_stderr()
     text, ok = asyncio.run(models_table(llm_config(args)))
     print(text)
     return 0 if ok else 1
 
 
 def doctor(args: argparse.Namespace) -> int:
+    notes_to_stderr()
     text, ok = asyncio.run(diagnose(llm_config(args)))
     print(text)
     return 0 if ok else 1

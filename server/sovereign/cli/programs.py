@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..lang.assembler import Assembly, assemble
@@ -50,13 +49,13 @@ def check(args: argparse.Namespace) -> int:
     return status
 
 
-def text_finding(path: Path, finding: Finding) -> str:
+def text_finding(path: str, finding: Finding) -> str:
     span = finding.span
     return (f"{path}:{span.line + 1}:{span.col + 1}: {finding.severity.value}[{finding.code}]: "
             f"{finding.message}")
 
 
-def _json_finding(path: Path, finding: Finding) -> dict[str, object]:
+def _json_finding(path: str, finding: Finding) -> dict[str, object]:
     return {
         "file": str(path),
         "line": finding.span.line + 1,
@@ -110,7 +109,10 @@ def _run_with_llm(executable: Executable, args: argparse.Namespace,
 
     from ..host.services import build
     from ..vm.sandbox import run_program_async
+    from .notes import notes_to_stderr
     from .spinner import spinning
+
+    notes_to_stderr()
 
     async def main() -> RunResult:
         services = build(llm_config(args))
@@ -124,7 +126,7 @@ def _run_with_llm(executable: Executable, args: argparse.Namespace,
     return asyncio.run(main())
 
 
-def runtime_report(path: Path, assembly: Assembly, error: VMError) -> str:
+def runtime_report(path: str, assembly: Assembly, error: VMError) -> str:
     """The error, its source line with a caret under the instruction, the calls and the stack."""
     finding = runtime_finding(error, assembly.program)
     texts = assembly.texts
