@@ -194,3 +194,16 @@ def test_fast_and_careful_paths_agree(line: str) -> None:
         assert assembly.program.labels[label] == 0
     if lexed.tokens:
         assert assembly.program.code[0].col == lexed.tokens[0].col
+
+
+def test_an_edit_that_keeps_the_instructions_keeps_the_program_itself() -> None:
+    """What was computed from the program (its analysis) then still holds; the findings of
+    the edited line are found again (an undefined label stays undefined)."""
+    before = assemble("    JMP nowhere\n    HALT\n; a comment\n")
+    for edited in ("    JMP nowhere ; where?\n    HALT\n; a comment\n",
+                   "    JMP nowhere\n    HALT\n; another comment\n"):
+        after = assemble(edited, previous=before)
+        assert after.program is before.program
+        assert after == assemble(edited)
+    changed = assemble("    JMP nowhere\n    NOP\n; a comment\n", previous=before)
+    assert changed.program is not before.program

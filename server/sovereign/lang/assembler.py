@@ -12,7 +12,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from operator import attrgetter
+from itertools import compress, count
+from operator import attrgetter, ne
 from typing import NamedTuple
 
 from .findings import Finding, Related, Severity, Span
@@ -95,7 +96,8 @@ def assemble(source: str | bytes, previous: Assembly | None = None) -> Assembly:
             texts.append(line_text)
             builder.careful_line(number, line_text, bad_encoding)
         return builder.finish(texts)
-    texts = [line.removesuffix("\r") for line in text.split("\n")]
+    texts = text.split("\n") if "\r" not in text else \
+        [line.removesuffix("\r") for line in text.split("\n")]
     if previous is not None and (reassembled := _reassemble(previous, texts)) is not None:
         return reassembled
     shapes, code = _shapes, builder.code
@@ -116,15 +118,17 @@ def _reassemble(previous: Assembly, texts: list[str]) -> Assembly | None:
     touched no label (the usual keystroke); else None, and the file is assembled afresh.
 
     Only the changed lines are assembled; the instructions and findings of the others are
-    reused as they were, with the indices of labels below the edit shifted.
+    reused as they were, with the indices of labels below the edit shifted. When the changed
+    lines hold the same instructions as before (a comment, spacing after the operand), the
+    program is the earlier one itself, so whatever was computed from it still holds.
     """
-    old = previous.texts
-    if len(old) != len(texts) or any(f.code == "E110" for f in previous.findings):
+    old, new = previous.texts, tuple(texts)
+    if len(old) != len(new) or any(f.code == "E110" for f in previous.findings):
         return None
-    first = next((n for n in range(len(texts)) if texts[n] != old[n]), None)
+    first = _first_change(new, old)
     if first is None:
         return previous
-    last = next(n for n in range(len(texts) - 1, first - 1, -1) if texts[n] != old[n])
+    last = len(new) - 1 - (_first_change(new[::-1], old[::-1]) or 0)
     program = previous.program
     if any(first <= span.line <= last for span in program.label_spans.values()):
         return None
@@ -136,14 +140,30 @@ def _reassemble(previous: Assembly, texts: list[str]) -> Assembly | None:
     line_of = attrgetter("line")
     low = bisect.bisect_left(program.code, first, key=line_of)
     high = bisect.bisect_right(program.code, last, key=line_of)
+    kept = [f for f in previous.findings if not first <= f.span.line <= last]
+    if tuple(changed.code) == program.code[low:high]:
+        findings = kept + changed.findings + _undefined_labels(changed.code, program.labels)
+        findings.sort(key=lambda f: (f.span.line, f.span.col))
+        return Assembly(program, new, tuple(findings))
     shift = len(changed.code) - (high - low)
     code = program.code[:low] + tuple(changed.code) + program.code[high:]
     labels = {name: index + shift if program.label_spans[name].line > last else index
               for name, index in program.labels.items()}
-    kept = [f for f in previous.findings if not first <= f.span.line <= last]
     findings = kept + changed.findings + _undefined_labels(changed.code, labels)
     findings.sort(key=lambda f: (f.span.line, f.span.col))
-    return Assembly(Program(code, labels, program.label_spans), tuple(texts), tuple(findings))
+    return Assembly(Program(code, labels, program.label_spans), new, tuple(findings))
+
+
+def _first_change(new: tuple[str, ...], old: tuple[str, ...]) -> int | None:
+    """The first index at which two texts of as many lines differ, or None: compared in
+    slices that double in length, at C speed (this runs on every keystroke)."""
+    start, size = 0, 64
+    while start < len(new):
+        end = start + size
+        if new[start:end] != old[start:end]:
+            return start + next(compress(count(), map(ne, new[start:end], old[start:end])))
+        start, size = end, size * 2
+    return None
 
 
 def _text_or_none(source: str | bytes) -> str | None:

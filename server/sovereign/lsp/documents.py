@@ -12,7 +12,7 @@ from functools import cached_property
 from pygls.workspace import TextDocument
 
 from ..lang.analysis import Analysis, analyse
-from ..lang.assembler import Assembly, assemble
+from ..lang.assembler import Assembly, Program, assemble
 from ..lang.symbols import SymbolIndex, index_symbols
 from ..vm.checker import CheckResult
 from ..vm.sandbox import RunResult
@@ -27,6 +27,9 @@ class Snapshot:
     encoding: str
     previous: Assembly | None = None
     """The assembly of the version before, which an edit within lines reassembles from."""
+    previous_analysis: tuple[Program, Analysis | None] | None = None
+    """The analysis of the version before, with its program: kept when an edit leaves the
+    program itself (a comment, a blank after an operand)."""
     run: RunResult | None = None
     """The sandbox's run of this version, once the diagnostics have made it."""
 
@@ -39,7 +42,12 @@ class Snapshot:
     @cached_property
     def analysis(self) -> Analysis | None:
         """None when the document does not assemble (the analysis needs a whole program)."""
-        return analyse(self.assembly.program) if self.assembly.ok else None
+        before, self.previous_analysis = self.previous_analysis, None
+        if not self.assembly.ok:
+            return None
+        if before is not None and before[0] is self.assembly.program:
+            return before[1]
+        return analyse(self.assembly.program)
 
     @cached_property
     def index(self) -> SymbolIndex:
@@ -65,8 +73,12 @@ class Documents:
         version = document.version if document.version is not None else -1
         current = self.snapshots.get(document.uri)
         if current is None or current.version != version or current.encoding != encoding:
-            previous = current.__dict__.get("assembly") if current is not None else None
-            current = Snapshot(document.uri, version, document.source, encoding, previous)
+            computed = current.__dict__ if current is not None else {}
+            previous = computed.get("assembly")
+            analysed = (previous.program, computed["analysis"]) \
+                if previous is not None and "analysis" in computed else None
+            current = Snapshot(document.uri, version, document.source, encoding, previous,
+                               analysed)
             self.snapshots[document.uri] = current
         return current
 
