@@ -102,6 +102,37 @@ inner:
 """
 
 
+STRINGS = """
+    PUSH ""
+    STORE text
+    PUSH #0
+    STORE i
+loop:
+    LOAD text
+    PUSH "ab"
+    ADD
+    STORE text
+    LOAD i
+    PUSH #1
+    ADD
+    DUP
+    STORE i
+    PUSH #{n}
+    LT
+    JNZ loop
+    LOAD text
+    PRINT
+"""
+
+
+def python_strings(n: int) -> str:
+    text, i = "", 0
+    while i < n:
+        text = text + "ab"
+        i += 1
+    return text
+
+
 def python_counting_loop(n: int) -> int:
     total, i = 0, 1
     while i <= n:
@@ -122,14 +153,14 @@ def python_nested(n: int) -> int:
     return acc
 
 
-def run_vm(program: Program, compiled: bool, expected: int) -> int:
+def run_vm(program: Program, compiled: bool, expected: object) -> int:
     machine = Machine(program, VMConfig.run_defaults(), compiled=compiled)
     assert machine.run() == Halted()
     assert machine.output == [str(expected)], machine.output
     return machine.steps
 
 
-def measure(name: str, source: str, n: int, python: Callable[[int], int]) -> None:
+def measure(name: str, source: str, n: int, python: Callable[[int], object]) -> None:
     assembly = assemble(source.format(n=n))
     assert assembly.ok, assembly.findings
     expected = python(n)
@@ -150,8 +181,9 @@ def reference_ratio(source: str, n: int, python: Callable[[int], int]) -> float:
 def main() -> None:
     print(f"{'program':<28} {'VM':>12} {'Python':>12} {'ratio':>8} {'speed':>16}")
     measure("counting loop 1..1,000,000", COUNTING_LOOP, 1_000_000, python_counting_loop)
-    measure("recursive fib(22)", FIB, 22, python_fib)
+    measure("recursive fib(25)", FIB, 25, python_fib)
     measure("nested MUL/MOD loop 300x300", NESTED, 300, python_nested)
+    measure("string building, 5,000 ADDs", STRINGS, 5_000, python_strings)
     ratio = reference_ratio(COUNTING_LOOP, 100_000, python_counting_loop)
     print(f"reference interpreter alone, counting loop 1..100,000: {ratio:.1f}x Python")
 

@@ -392,3 +392,34 @@ def test_the_listing_marks_blocks_and_compiled_ones() -> None:
     assert disassemble(exe).split("\n") == [
         "     0 *     1  PUSH #3", "     1 *     2  PUSH #1", "     2       3  SUB",
         "     3       4  DUP", "     4       5  JNZ l (-> 1)", "     5 *     6  HALT"]
+
+
+FIB = ("    PUSH #16\n    CALL fib\n    PRINT\n    HALT\nfib:\n    DUP\n    PUSH #2\n    LT\n"
+       "    JNZ done\n    DUP\n    PUSH #1\n    SUB\n    CALL fib\n    SWAP\n    PUSH #2\n"
+       "    SUB\n    CALL fib\n    ADD\ndone:\n    RET\n")
+
+
+def _unit_entries(machine: Machine) -> int:
+    """How often a run entered compiled code."""
+    entered = 0
+    compiled = machine._run_compiled
+
+    def counted() -> int:
+        nonlocal entered
+        entered += 1
+        return compiled()
+
+    machine._run_compiled = counted  # type: ignore[method-assign]
+    assert machine.run() == Halted() and machine.output == ["987"]
+    return entered
+
+
+def test_a_recursive_subroutine_grows_into_one_unit_and_returns_inside_it() -> None:
+    """The code after fib's second CALL first runs once the recursion has gone all the way
+    down, so it is compiled later than the rest; it joins the unit next to it, and the
+    returns then stay in compiled code instead of leaving a unit on every RET. (With blocks
+    hot after 8 entries, fib(16) shows it as fib(25) does with the default.)"""
+    apart = Machine(Executable(program(FIB), hot=8, grow=False), VMConfig.run_defaults())
+    grown = Machine(Executable(program(FIB), hot=8), VMConfig.run_defaults())
+    assert _unit_entries(grown) * 50 < _unit_entries(apart)
+    assert len({id(unit) for unit in grown.exe.units.values()}) == 1

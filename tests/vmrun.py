@@ -45,14 +45,17 @@ def observe(machine: Machine, outcome: Outcome) -> Observed:
 
 def both_ways(prog: Program, config: VMConfig,
               watch: tuple[int, ...] = ()) -> tuple[Machine, Outcome]:
-    """Run `prog` by reference, then compiled two ways: each block in a unit of its own from
-    its first entry (so control crosses units), and all blocks in one unit from the start (so
+    """Run `prog` by reference, then compiled three ways: each block in a unit of its own from
+    its first entry (so control crosses units), units that grow as each block is entered (so
+    running units are replaced by larger ones), and all blocks in one unit from the start (so
     control stays inside one). Assert that all end in the same state, the visits to the
     `watch`ed instructions included; return the last run."""
     reference = Machine(Executable(prog, watch=watch), config, compiled=False)
     expected = observe(reference, reference.run())
-    per_block = Machine(Executable(prog, hot=1, watch=watch), config)
+    per_block = Machine(Executable(prog, hot=1, grow=False, watch=watch), config)
     assert observe(per_block, per_block.run()) == expected
+    growing = Machine(Executable(prog, hot=1, watch=watch), config)
+    assert observe(growing, growing.run()) == expected
     whole = Executable(prog, watch=watch)
     whole.compile_all()
     fast = Machine(whole, config)

@@ -323,14 +323,32 @@ class _Block:
         elif op in ("ADD", "SUB", "MUL"):
             symbol = {"ADD": "+", "SUB": "-", "MUL": "*"}[op]
             self._int_result(f"{x} {symbol} {y}", 2, index)
+        elif constant:
+            self._by_constant(op, x, constant, index)
         else:
-            if constant is None or constant == 0:
-                self._check(f"{y} == 0", index)
+            self._check(f"{y} == 0", index)
             if op == "DIV":
-                self._int_result(f"divide({x}, {y})", 2, index, low=False,
-                                 high=constant is None or constant == -1)
+                self._int_result(f"divide({x}, {y})", 2, index, low=False)
             else:
                 self._int_result(f"remainder({x}, {y})", 2, index, low=False, high=False)
+
+    def _by_constant(self, op: str, x: str, divisor: int, index: int) -> None:
+        """DIV or MOD by a constant other than 0, inline: Python's // and % on the magnitude,
+        with the sign Sovereign gives (arithmetic.py), and no call."""
+        if not x.isidentifier():
+            temp = self._temp()
+            self.lines.append(f"{temp} = {x}")
+            x = temp
+        size = abs(divisor)
+        if op == "MOD":
+            self._int_result(f"({x} % {size} if {x} >= 0 else -(-{x} % {size}))", 2, index,
+                             low=False, high=False)
+        elif divisor > 0:
+            self._int_result(f"({x} // {size} if {x} >= 0 else -(-{x} // {size}))", 2, index,
+                             low=False, high=False)
+        else:  # only INT_MIN / -1 overflows
+            self._int_result(f"(-({x} // {size}) if {x} >= 0 else -{x} // {size})", 2, index,
+                             low=False, high=divisor == -1)
 
     def _add_any(self, a: _Entry, b: _Entry, index: int) -> None:
         """ADD when either side may be a string: integers add, strings concatenate."""

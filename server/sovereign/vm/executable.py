@@ -5,7 +5,13 @@ Python costs about forty times what running it once by reference does, so a bloc
 only once it has been entered `HOT` times: the compile then costs no more than the time already
 spent interpreting it, and short loops are never compiled at all. Blocks that are warm by then
 (entered a quarter as often) join the same unit, so a loop's blocks jump to each other without
-leaving compiled code. Every block is compiled at most once.
+leaving compiled code.
+
+Units grow: a block that gets hot next to a compiled unit (control passes between them: a
+jump, falling through, a CALL and the return to the instruction after it) is compiled together
+with that unit, into one unit that replaces it. A recursive subroutine, whose code after its
+second CALL runs only once the recursion has gone all the way down, so ends up as one unit,
+and its returns stay in compiled code. A unit stops growing at MOST_BLOCKS blocks.
 
 Compiled units live here, not on a machine, so every run of the same program (a re-check, an
 EVOLVE candidate) reuses them.
@@ -16,21 +22,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..lang.assembler import Program
-from ..lang.opcodes import ENDS_BLOCK
+from ..lang.opcodes import ENDS_BLOCK, successors
 from .compiler import compile_unit
 from .units import Unit
 
 HOT = 50
 """Entries into a block, run by the reference interpreter, after which it is compiled."""
 
+MOST_BLOCKS = 64
+"""The most blocks a unit grows to: recompiling a unit costs what compiling its blocks does."""
+
 
 class Executable:
     """The prepared form of a `Program`; see the module docstring."""
 
-    def __init__(self, program: Program, *, hot: int = HOT,
+    def __init__(self, program: Program, *, hot: int = HOT, grow: bool = True,
                  watch: Iterable[int] = ()) -> None:
         self.program = program
         self.hot = hot
+        self.grow = grow
+        """Whether units grow (see the module docstring); tests turn it off to make control
+        cross units."""
         code = program.code
         self.size = len(code)
         self.targets = program.targets
@@ -49,7 +61,10 @@ class Executable:
             self.is_leader[index] = True
         self.heat = [0] * (self.size + 1)
         self.units: dict[int, Unit] = {}
+        self.members: dict[int, frozenset[int]] = {}
+        """The leaders of the unit each compiled leader belongs to."""
         self._warm: set[int] = set()
+        self._neighbours: dict[int, set[int]] | None = None
 
     def block(self, leader: int) -> range:
         """The instruction indices of the block that starts at `leader`."""
@@ -74,11 +89,38 @@ class Executable:
             self._compile(leaders)
 
     def _compile(self, leaders: Iterable[int]) -> None:
-        members = sorted(set(leaders) - self.units.keys())
+        """Compile `leaders` into one unit, with the units next to them when it stays small."""
+        new = set(leaders) - self.units.keys()
+        joined = set(new)
+        for leader in new if self.grow else ():
+            for neighbour in self.neighbours().get(leader, ()):
+                joined |= self.members.get(neighbour, frozenset())
+        members = sorted(joined if len(joined) <= MOST_BLOCKS else new)
         unit = compile_unit(self, members)
+        frozen = frozenset(members)
         for leader in members:
             self.units[leader] = unit
+            self.members[leader] = frozen
         self._warm.difference_update(members)
+
+    def neighbours(self) -> dict[int, set[int]]:
+        """For each block, the blocks control passes to or comes from (a CALL's callee and
+        the instruction after the CALL included), found once."""
+        if self._neighbours is None:
+            found: dict[int, set[int]] = {}
+            leaders = [b for b in range(self.size) if self.is_leader[b]]
+            for leader in leaders:
+                last = self.block(leader)[-1]
+                op, target = self.program.code[last].op, self.targets[last]
+                ends = set(successors(op, last, target))
+                if op == "CALL":
+                    ends.add(target)
+                for end in ends:
+                    if 0 <= end < self.size:
+                        found.setdefault(leader, set()).add(end)
+                        found.setdefault(end, set()).add(leader)
+            self._neighbours = found
+        return self._neighbours
 
     def compiled_source(self) -> str:
         """The Python source of every unit compiled so far, for `--show-compiled`."""
