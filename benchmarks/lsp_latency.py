@@ -59,23 +59,29 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def document_latency(client: Client, lines: int, edits: int) -> None:
+async def document_latency(client: Client, lines: int, edits: int, in_code: bool) -> None:
+    """Edits of one character: in a comment (the program stays the same), or in the code (a
+    pushed constant in the middle of the file changes, as when one types a number)."""
     text = generate(lines) + "\n; 0\n"
-    uri = f"file:///benchmark/doc{lines}.sov"
+    uri = f"file:///benchmark/doc{lines}-{in_code}.sov"
     client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
         uri=uri, language_id="sovereign", version=1, text=text)))
     await until(client, uri, 1, 2)
-    count = len(text.split("\n"))
+    texts = text.split("\n")
+    count = len(texts)
     comment = count - 2
+    line = next(n for n in range(count // 2, count) if texts[n].startswith("    PUSH #")) \
+        if in_code else comment
+    column = len("    PUSH #") if in_code else 2
     static, runtime, baseline = [], [], []
     for version in range(2, edits + 2):
         started = time.perf_counter()
         client.text_document_did_change(T.DidChangeTextDocumentParams(
             text_document=T.VersionedTextDocumentIdentifier(uri=uri, version=version),
             content_changes=[T.TextDocumentContentChangePartial(
-                range=T.Range(start=T.Position(line=comment, character=2),
-                              end=T.Position(line=comment, character=3)),
-                text=str(version % 10))]))
+                range=T.Range(start=T.Position(line=line, character=column),
+                              end=T.Position(line=line, character=column + 1)),
+                text=str(version % 9 + 1))]))
         first, second = await until(client, uri, version, 2)
         static.append(first - started)
         runtime.append(second - started)
@@ -90,7 +96,8 @@ async def document_latency(client: Client, lines: int, edits: int) -> None:
         ratio = p50 / statistics.median(baseline)
         return f"{name} p50 {p50 * 1000:6.1f} ms p95 {p95 * 1000:6.1f} ms ({ratio:5.1f}x)"
 
-    print(f"{count:>6} lines, {edits} edits: {show('edit→static', static)} | "
+    where = "code" if in_code else "comment"
+    print(f"{count:>6} lines, {edits} {where} edits: {show('edit→static', static)} | "
           f"{show('edit→sandbox', runtime)} | baseline hover p50 "
           f"{statistics.median(baseline) * 1000:5.1f} ms")
     client.text_document_did_close(T.DidCloseTextDocumentParams(
@@ -118,7 +125,8 @@ async def main(edits: int, server: list[str]) -> None:
     print(f"server start → initialize answered: {(time.perf_counter() - started) * 1000:.0f} ms")
     client.initialized(T.InitializedParams())
     for lines in (1_000, 10_000):
-        await document_latency(client, lines, edits)
+        for in_code in (False, True):
+            await document_latency(client, lines, edits, in_code)
     assert client._server is not None
     await memory_with_documents(client, 50, client._server.pid)
     await client.shutdown_async(None)
