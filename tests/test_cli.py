@@ -217,3 +217,12 @@ def test_a_program_without_llm_instructions_loads_nothing_of_the_llm_stack(comma
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_a_huge_integer_literal_is_an_error_at_its_line(tmp_path: Path) -> None:
+    program = write(tmp_path, "    PUSH #1\n    PUSH #" + "9" * 5000 + "\n    ADD\n")
+    result = sovereign("check", program)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{program}:2:10: error[E106]: integer '#99999" in result.stdout
+    assert "(5,001 characters) is outside the signed 64-bit range" in result.stdout
+    assert len(result.stdout) < 1000

@@ -56,6 +56,30 @@ def test_reassembling_after_an_edit_equals_assembling_afresh(source: str,
     assert assemble(edited, previous=assemble(source)) == assemble(edited)
 
 
+_LITERAL = st.tuples(st.sampled_from(["", "-"]), st.sampled_from(["", "0x", "0b"]),
+                     st.integers(0, 6000), st.integers(1, 30), st.sampled_from("0179fF"))
+
+
+@_FAST
+@given(_LITERAL)
+def test_an_integer_literal_of_any_length_is_in_range_or_e106(literal: tuple[
+        str, str, int, int, str]) -> None:
+    """Python refuses to convert more than 4,300 digits: the assembler must decide the range
+    first, on the simple path and the careful one (a label sends a line down the latter)."""
+    sign, prefix, zeros, count, digit = literal
+    base = {"": 10, "0x": 16, "0b": 2}[prefix]
+    if digit not in "0123456789abcdefABCDEF"[:base + (6 if base == 16 else 0)]:
+        digit = "1"
+    text = f"#{sign}{prefix}{'0' * zeros}{digit * count}"
+    value = int(digit * count, base) * (-1 if sign else 1)
+    fits = -(2 ** 63) <= value < 2 ** 63
+    for line in (f"PUSH {text}", f"start: PUSH {text} ; a comment"):
+        assembly = assemble(line)
+        assert [f.code for f in assembly.findings] == ([] if fits else ["E106"])
+        if fits:
+            assert assembly.program.code[0].arg == value
+
+
 def _check_spans(text: str, assembly: object) -> None:
     lines = assembly.texts  # type: ignore[attr-defined]
     for finding in assembly.findings:  # type: ignore[attr-defined]

@@ -27,6 +27,9 @@ INT_MAX = 2**63 - 1
 
 _INT_DIGITS = (("0x", 16, "0123456789abcdefABCDEF"), ("0X", 16, "0123456789abcdefABCDEF"),
                ("0b", 2, "01"), ("0B", 2, "01"))
+_MOST_DIGITS = {10: len(str(2 ** 63)), 16: 16, 2: 64}
+"""Digits (leading zeros aside) a 64-bit integer can have in each base: a longer literal is
+out of range without converting it (Python refuses to convert more than 4,300 digits)."""
 
 
 class Instruction(NamedTuple):
@@ -304,8 +307,11 @@ def _simple_shape(text: str) -> _Shape:
     value: Value | None = None
     if operand is None:
         pass
-    elif operand.startswith("#"):
-        value = int(operand[1:])
+    elif operand.startswith("#"):  # `#-?[0-9]+`: digits there are
+        digits = operand.lstrip("#-").lstrip("0") or "0"
+        if len(digits) > _MOST_DIGITS[10]:
+            return _CAREFUL  # out of range, which the careful path says without converting
+        value = -int(digits) if operand[1] == "-" else int(digits)
         valid = accepts.integer and INT_MIN <= value <= INT_MAX
     elif operand[0] in "\"'":
         value, valid = operand[1:-1], accepts.string
@@ -440,17 +446,20 @@ def _integer(line: Line, token: Token) -> int | None:
             base, allowed, digits = prefix_base, prefix_digits, digits[2:]
             break
     span = token.span(line.number)
+    shown = f"'{token.text}'" if len(token.text) <= 30 else \
+        f"'{token.text[:24]}...' ({len(token.text):,} characters)"
     if not digits or any(c not in allowed for c in digits):
         line.findings.append(Finding(
             "E105", Severity.ERROR,
-            f"invalid integer '{token.text}': write #42, #-7, #0x2A or #0b101", span))
+            f"invalid integer {shown}: write #42, #-7, #0x2A or #0b101", span))
         return None
-    value = int(digits, base)
+    significant = digits.lstrip("0") or "0"
+    value = int(significant, base) if len(significant) <= _MOST_DIGITS[base] else INT_MAX + 2
     value = -value if negative else value
     if not INT_MIN <= value <= INT_MAX:
         line.findings.append(Finding(
             "E106", Severity.ERROR,
-            f"integer '{token.text}' is outside the signed 64-bit range", span))
+            f"integer {shown} is outside the signed 64-bit range", span))
         return None
     return value
 
