@@ -137,7 +137,11 @@ def test_bad_flags_are_usage_errors(tmp_path: Path) -> None:
     path = write(tmp_path, "HALT\n")
     result = sovereign("run", path, "--max-stack", "-3")
     assert result.returncode == 2
-    assert "must be positive" in result.stderr
+    assert "must be a finite positive number, not -3" in result.stderr
+    for wrong in ("nan", "inf", "-inf", "1e999"):  # nan <= 0 is false: each must be refused
+        result = sovereign("run", path, f"--max-time={wrong}")
+        assert result.returncode == 2, wrong
+        assert "--max-time: must be a finite positive number" in result.stderr
     assert sovereign("frobnicate").returncode == 2
 
 

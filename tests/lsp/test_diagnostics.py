@@ -113,12 +113,17 @@ async def test_sandbox_limits_come_from_settings(client: RecordingClient) -> Non
     await client.until(lambda: "within 3 steps" in str(client.diagnostics.get(uri)))
 
 
+@pytest.mark.parametrize(("value", "said"), [
+    ("many", "must be a number"), (float("nan"), "finite positive number, not nan"),
+    (float("inf"), "finite positive number, not inf")])
 async def test_invalid_settings_are_reported_once_and_defaults_used(
-        client: RecordingClient) -> None:
-    client.set_configuration({"sandbox": {"maxSteps": "many"}}, section="sovereign")
+        client: RecordingClient, value: object, said: str) -> None:
+    """A client's JSON may hold NaN and Infinity (Python's json reads them): a limit that is
+    not a finite positive number would switch the limit off."""
+    client.set_configuration({"sandbox": {"maxSteps": value}}, section="sovereign")
     client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=None))
     message = await client.wait_for_notification(T.WINDOW_SHOW_MESSAGE)
-    assert "invalid sovereign settings" in message.message
+    assert "invalid sovereign settings" in message.message and said in message.message
     uri = await open_document(client, "l: JMP l\n")
     (warning,) = await settled(client, uri, 1)
     assert "within 200000 steps" in warning.message

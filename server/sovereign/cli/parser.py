@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import math
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -163,14 +164,15 @@ def _limit_flags(command: argparse.ArgumentParser, defaults: VMConfig) -> None:
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
-    """An argparse type that accepts only positive numbers, with a clear message otherwise."""
+    """An argparse type that accepts only finite positive numbers, with a clear message
+    otherwise (`nan <= 0` is false: nan and inf must be refused by name)."""
     def parse(text: str) -> int | float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a finite positive number, not {text}")
         return value
 
     return parse

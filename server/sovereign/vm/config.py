@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -29,8 +30,8 @@ class VMConfig:
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
-            if value <= 0:
-                raise ValueError(f"{name} must be positive, not {value}")
+            if not math.isfinite(value) or value <= 0:  # `nan <= 0` is false
+                raise ValueError(f"{name} must be a finite positive number, not {value}")
 
     @classmethod
     def run_defaults(cls) -> VMConfig:
