@@ -18,5 +18,4 @@ def lsp(args: argparse.Namespace) -> int:
         return 2
     from ..lsp.main import serve  # the server's dependencies load only for this command
 
-    serve(tcp=args.tcp, port=int(args.port))
-    return 0
+    return serve(tcp=args.tcp, port=int(args.port))

@@ -9,6 +9,7 @@ import sys
 
 from . import commands, diagnostics, editing, evolution, generation, lifecycle, navigation
 from .client_log import ClientLog
+from .protocol import SovereignProtocol
 from .server import SovereignServer
 
 FEATURES = (lifecycle, diagnostics, navigation, editing, commands, generation, evolution)
@@ -35,7 +36,9 @@ def log_to_client(server: SovereignServer) -> ClientLog:
     return to_client
 
 
-def serve(tcp: bool = False, port: int = 2087) -> None:
+def serve(tcp: bool = False, port: int = 2087) -> int:
+    """Serve until the client says `exit` or goes away. The exit status is the LSP's: 0 after
+    a `shutdown`, 1 otherwise (pygls swallows the SystemExit that would carry it)."""
     server = create_server()
     # Everything imported so far lives as long as the server: keep it out of every collection,
     # and collect less often, so that a full collection does not land on a keystroke.
@@ -46,7 +49,10 @@ def serve(tcp: bool = False, port: int = 2087) -> None:
     log_to_client(server)
     if tcp:
         server.start_tcp("127.0.0.1", port)
-        return
-    rpc_out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print() must never corrupt the JSON-RPC stream
-    server.start_io(stdout=rpc_out)
+    else:
+        rpc_out = sys.stdout.buffer
+        sys.stdout = sys.stderr  # a stray print() must never corrupt the JSON-RPC stream
+        server.start_io(stdout=rpc_out)
+    protocol = server.protocol
+    assert isinstance(protocol, SovereignProtocol)
+    return 0 if protocol.shut_down else 1

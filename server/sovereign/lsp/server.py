@@ -26,6 +26,7 @@ from ..lang.assembler import Program
 from ..vm.sandbox import RunResult, run_program
 from .documents import Documents, Snapshot
 from .llm_state import Generations
+from .protocol import SovereignProtocol
 from .settings import Settings
 
 LOG = logging.getLogger("sovereign.lsp")
@@ -39,7 +40,7 @@ request must answer an item; `null` breaks the client)."""
 
 class SovereignServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("sovereign", __version__,
+        super().__init__("sovereign", __version__, protocol_cls=SovereignProtocol,
                          text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
         self.documents = Documents()
         self.settings = Settings()
