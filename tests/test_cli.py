@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -230,3 +231,24 @@ def test_a_huge_integer_literal_is_an_error_at_its_line(tmp_path: Path) -> None:
     assert f"{program}:2:10: error[E106]: integer '#99999" in result.stdout
     assert "(5,001 characters) is outside the signed 64-bit range" in result.stdout
     assert len(result.stdout) < 1000
+
+
+def test_a_fifo_with_no_writer_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.sov"
+    os.mkfifo(fifo)
+    for command in ("check", "run", "evolve"):
+        result = sovereign(command, fifo)  # within the timeout: it used to wait forever
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert f"cannot read {fifo}: not a regular file" in result.stderr
+
+
+def test_lsp_refuses_a_port_out_of_range_and_one_in_use() -> None:
+    result = sovereign("lsp", "--tcp", "--port", "99999")
+    assert result.returncode == 2 and "must be a port number from 1 to 65535" in result.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = sovereign("lsp", "--tcp", "--port", str(port))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

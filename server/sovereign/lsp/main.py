@@ -48,7 +48,12 @@ def serve(tcp: bool = False, port: int = 2087) -> int:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     log_to_client(server)
     if tcp:
-        server.start_tcp("127.0.0.1", port)
+        try:
+            server.start_tcp("127.0.0.1", port)
+        except OSError as error:  # the port is taken, or not ours to take
+            print(f"sovereign lsp: cannot listen on 127.0.0.1:{port}: "
+                  f"{error.strerror or error}", file=sys.stderr)
+            return 1
     else:
         rpc_out = sys.stdout.buffer
         sys.stdout = sys.stderr  # a stray print() must never corrupt the JSON-RPC stream
