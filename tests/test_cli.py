@@ -252,3 +252,15 @@ def test_lsp_refuses_a_port_out_of_range_and_one_in_use() -> None:
         result = sovereign("lsp", "--tcp", "--port", str(port))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_reports_are_bounded_however_large_the_values_or_deep_the_calls(tmp_path: Path) -> None:
+    strings = write(tmp_path, 'PUSH "' + "x" * 60_000 + '"\n' + "DUP\nADD\n" * 4 +
+                    "DUP\n" * 6 + "PUSH #1\nADD\n", "strings.sov")
+    result = sovereign("run", strings)
+    assert result.returncode == 2 and len(result.stderr) < 3_000
+    assert "... (960,000 characters)" in result.stderr
+    recursion = write(tmp_path, "CALL f\nHALT\nf:\n    CALL f\n    RET\n", "recursion.sov")
+    result = sovereign("run", recursion)
+    assert result.returncode == 2 and len(result.stderr) < 1_000
+    assert "  [previous line repeated 9,998 more times]\n" in result.stderr

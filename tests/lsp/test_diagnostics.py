@@ -148,3 +148,11 @@ async def test_random_edits_never_break_the_server(client: RecordingClient, seed
     hover = await client.text_document_hover_async(T.HoverParams(
         text_document=T.TextDocumentIdentifier(uri=uri), position=T.Position(line=0, character=1)))
     assert hover is None or hover.contents
+
+
+async def test_a_runaway_recursion_is_one_related_location_not_thousands(
+        client: RecordingClient) -> None:
+    uri = await open_document(client, "CALL f\nHALT\nf:\n    CALL f\n    RET\n")
+    (error,) = [d for d in await settled(client, uri, 1) if d.code == "R307"]
+    assert [r.message for r in error.related_information or []] == [
+        "called from here, 255 times in a row", "called from here"]

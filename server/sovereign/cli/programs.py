@@ -17,7 +17,7 @@ from ..lang.findings import Finding
 from ..vm.checker import check as check_source
 from ..vm.checker import runtime_finding
 from ..vm.disasm import disassemble, trace_line
-from ..vm.errors import VMError
+from ..vm.errors import VMError, shown
 from ..vm.executable import Executable
 from ..vm.machine import Machine
 from ..vm.sandbox import RunResult, Tracer, run_program
@@ -138,11 +138,12 @@ def runtime_report(path: str, assembly: Assembly, error: VMError) -> str:
         f" {number} | {text}",
         f" {' ' * len(number)} | {' ' * span.col}{'^' * max(1, span.end - span.col)}",
     ]
-    for call in reversed(error.call_stack):
+    for call, times in error.calls():
         lines.append(f"  called from {path}:{call.line + 1}:{call.col + 1}: "
                      f"{texts[call.line].strip()}")
+        if times > 1:
+            lines.append(f"  [previous line repeated {times - 1:,} more times]")
     if error.stack_top:
-        shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in error.stack_top)
-        lines.append(f"  stack (top last): {shown}")
+        lines.append(f"  stack (top last): {', '.join(shown(v) for v in error.stack_top)}")
     lines.append(f"  after {error.steps} steps")
     return "\n".join(lines)

@@ -33,6 +33,7 @@ from ..llm.errors import LLMError
 from ..llm.models import CODE, Model, ModelManager, none_for, warn_if_unfit
 from ..llm.transport import LLMClient
 from ..vm.config import VMConfig
+from ..vm.errors import shown
 from .memory import Fix, Normalised, PatternMemory, normalise
 from .problem import FALLS_INTO_CALL, Problem
 from .search import SOURCE, Budget, Searched, search
@@ -281,16 +282,18 @@ def repair_messages(place: Place, problem: Problem, instruction: str, examples: 
     program with the block marked (or the block alone, for a long program)."""
     lines = place.lines
     block = lines[problem.first:problem.last + 1]
-    shown = "\n".join([*lines[:problem.first], BLOCK_START, *block, BLOCK_END,
-                       *lines[problem.last + 1:]] if whole else block)
+    listing = "\n".join([*lines[:problem.first], BLOCK_START, *block, BLOCK_END,
+                         *lines[problem.last + 1:]] if whole else block)
     where = "the marked block of this program" if whole else "this block"
     context = [f"The program fails with {problem.category}: {problem.message}",
                f"It fails on line {problem.line + 1}, in {where}:",
-               f"```sovereign\n{shown}\n```"]
-    if problem.stack:
-        context.append(f"The stack at the failure (top last): {list(problem.stack)}")
+               f"```sovereign\n{listing}\n```"]
+    if problem.stack:  # values shortened: a run may hold strings of megabytes
+        context.append("The stack at the failure (top last): "
+                       f"[{', '.join(shown(v) for v in problem.stack)}]")
     if problem.memory:
-        context.append(f"Memory at the failure: {problem.memory}")
+        context.append("Memory at the failure: {" + ", ".join(
+            f"{name!r}: {shown(value)}" for name, value in problem.memory.items()) + "}")
     if problem.calls:
         context.append(f"Called from lines {[line + 1 for line in problem.calls]}")
     if instruction:

@@ -99,7 +99,9 @@ def runtime_finding(error: VMError, program: Program) -> Finding:
                        "the machine may be busy, and the code the run did not reach was not "
                        "checked by running it", Span(0, 0, 0),
                        related=(Related(error.span, "the run was here when it stopped"),))
-    related = [Related(span, "called from here") for span in reversed(error.call_stack)]
+    related = [Related(span, "called from here" if times == 1 else
+                       f"called from here, {times:,} times in a row")
+               for span, times in error.calls()]
     severity = Severity.WARNING if error.kind in _WARNING_KINDS else Severity.ERROR
     if error.kind == "StepLimitExceeded" and (back := back_edge(program, error.pc)) is not None:
         related.append(Related(program.code[back].span, "the loop jumps back from here"))

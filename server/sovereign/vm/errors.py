@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from ..lang.assembler import Value
 from ..lang.findings import Span
 
+SHOWN_CHARACTERS = 60
+"""How much of a string a report shows: a run may hold strings of megabytes."""
+
 RUNTIME_ERRORS: dict[str, str] = {
     "DivisionByZero": "R301",
     "StackUnderflow": "R302",
@@ -49,6 +52,28 @@ class VMError:
     @property
     def code(self) -> str:
         return RUNTIME_ERRORS[self.kind]
+
+    def calls(self) -> list[tuple[Span, int]]:
+        """The active CALLs, innermost first, each with how many times in a row it called
+        (a runaway recursion is one line, as Python's tracebacks say "[previous line
+        repeated N more times]")."""
+        runs: list[tuple[Span, int]] = []
+        for span in reversed(self.call_stack):
+            if runs and runs[-1][0] == span:
+                runs[-1] = (span, runs[-1][1] + 1)
+            else:
+                runs.append((span, 1))
+        return runs
+
+
+def shown(value: Value) -> str:
+    """A value as a report writes it: an integer, or a string quoted and, past
+    SHOWN_CHARACTERS, cut with its length said."""
+    if not isinstance(value, str):
+        return str(value)
+    if len(value) <= SHOWN_CHARACTERS:
+        return repr(value)
+    return f"{value[:SHOWN_CHARACTERS]!r}... ({len(value):,} characters)"
 
 
 class Fault(Exception):
