@@ -113,3 +113,35 @@ def test_transfer_is_the_meaning_of_one_instruction() -> None:
     assert [s for s, _ in branch.successors] == [7, 4]
     inside = transfer(Instruction("ADD", None, 0, 0, 3), 0, -1, (0, 0, ()), True, None)
     assert (inside.need, inside.events) == (2, ())  # a subroutine's caller provides them
+
+
+def _chain(depth: int) -> str:
+    """A chain of subroutines, each calling the next: s0 calls s1 ... calls the last."""
+    lines = ["    CALL s0", "    HALT"]
+    for k in range(depth - 1):
+        lines += [f"s{k}:", f"    CALL s{k + 1}", "    RET"]
+    return "\n".join([*lines, f"s{depth - 1}:", "    RET"])
+
+
+def test_a_chain_of_calls_is_analysed_in_linear_work_and_every_return_is_seen(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Summaries are found callees first: a chain deeper than the rounds of the fixed point
+    used to be cut off there (every line after a CALL 'unreachable'), at quadratic cost."""
+    from sovereign.lang import analysis
+
+    counted = {"transfers": 0}
+    transfer = analysis.transfer
+
+    def counting(*args: object) -> object:
+        counted["transfers"] += 1
+        return transfer(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis, "transfer", counting)
+    work = []
+    for depth in (100, 2000):
+        analysis.forget_runs()
+        counted["transfers"] = 0
+        found = analyse(program(_chain(depth)))
+        assert not found.findings, found.findings[:3]
+        work.append(counted["transfers"])
+    assert work[1] <= 25 * work[0]  # 20 times deeper: linear, with room to spare

@@ -206,18 +206,8 @@ class _Analyser:
 
     def run(self) -> Analysis:
         entries = [(0, False)] + [(s, True) for s in self.subroutines]
-        runs = [self._run(entry, relative) for entry, relative in entries]
-        for _ in range(_SUMMARY_ROUNDS):
-            changed = self._update_summaries(runs[1:])
-            if not changed:
-                break
-            for position, (entry, relative) in enumerate(entries):
-                if self._calls_any(entry, runs[position], changed):
-                    runs[position] = self._run(entry, relative)
-        else:
-            self.summaries = {s: Summary(v.need, (-INFINITY, INFINITY) if v.returns else None)
-                              for s, v in self.summaries.items()}
-            runs = [self._run(entry, relative) for entry, relative in entries]
+        found = self._summarised(self._callees_first())
+        runs = [self._run(0, False)] + [found[s] for s in self.subroutines]
         for (entry, _), run in zip(entries, runs, strict=True):
             for offset, events in run.events.items():
                 for code, severity, message in events:
@@ -238,6 +228,65 @@ class _Analyser:
                 _runs.clear()
             _runs[key] = run
         return run
+
+    def _summarised(self, order: list[int]) -> dict[int, _Run]:
+        """The subroutines' runs at the fixed point of their summaries. Taken callees first,
+        each summary is known before its callers run, and a caller runs again only when a
+        callee's summary changed after it ran: a chain of any depth settles in one round,
+        and only recursion takes more. One that has not settled within _SUMMARY_ROUNDS is
+        widened (it may return anything)."""
+        callers: dict[int, list[int]] = {entry: [] for entry in order}
+        for entry in order:
+            for callee in self._callees(entry):
+                callers[callee].append(entry)
+        runs: dict[int, _Run] = {}
+        dirty = set(order)
+        for _ in range(_SUMMARY_ROUNDS):
+            for entry in order:
+                if entry not in dirty:
+                    continue
+                dirty.discard(entry)
+                runs[entry] = run = self._run(entry, True)
+                summary = Summary(run.need, run.returns)
+                if summary != self.summaries[entry]:
+                    self.summaries[entry] = summary
+                    dirty.update(callers[entry])
+            if not dirty:
+                return runs
+        self.summaries = {s: Summary(v.need, (-INFINITY, INFINITY) if v.returns else None)
+                          for s, v in self.summaries.items()}
+        return {entry: self._run(entry, True) for entry in order}
+
+    def _callees_first(self) -> list[int]:
+        """The subroutines in post-order of the call graph (a subroutine after every one it
+        calls, but for recursion), so that a chain of CALLs of any length is summarised in
+        one pass; iterative, as chains can be tens of thousands deep."""
+        order: list[int] = []
+        done: set[int] = set()
+        for root in self.subroutines:
+            if root in done:
+                continue
+            done.add(root)
+            stack = [(root, iter(self._callees(root)))]
+            while stack:
+                entry, pending = stack[-1]
+                callee = next((c for c in pending if c not in done), None)
+                if callee is None:
+                    stack.pop()
+                    order.append(entry)
+                else:
+                    done.add(callee)
+                    stack.append((callee, iter(self._callees(callee))))
+        return order
+
+    def _callees(self, entry: int) -> list[int]:
+        """The subroutines a run from `entry` may call."""
+        if entry >= self.size:
+            return []
+        first, last = self._reach(entry)
+        calls = self.calls[bisect.bisect_left(self.calls, first):
+                           bisect.bisect_right(self.calls, last)]
+        return [self.targets[c] for c in calls if self.targets[c] in self.summaries]
 
     def _signature(self, entry: int, relative: bool) -> tuple[object, ...]:
         """Everything a run from `entry` reads: the instructions from the first to the last it
@@ -272,18 +321,6 @@ class _Analyser:
                     work.append(successor)
         self._regions[entry] = region = (min(seen), max(seen))
         return region
-
-    def _update_summaries(self, runs: list[_Run]) -> set[int]:
-        """Take the subroutines' new summaries; return the entries whose summary changed."""
-        summaries = {entry: Summary(run.need, run.returns)
-                     for entry, run in zip(self.subroutines, runs, strict=True)}
-        changed = {s for s, summary in summaries.items() if self.summaries[s] != summary}
-        self.summaries = summaries
-        return changed
-
-    def _calls_any(self, entry: int, run: _Run, callees: set[int]) -> bool:
-        return any(self.code[entry + offset].op == "CALL" and
-                   self.targets[entry + offset] in callees for offset in run.states)
 
     def _report(self, code: str, severity: Severity, message: str, span: Span,
                 tags: tuple[Tag, ...] = (), end: Span | None = None) -> None:
