@@ -264,3 +264,13 @@ def test_reports_are_bounded_however_large_the_values_or_deep_the_calls(tmp_path
     result = sovereign("run", recursion)
     assert result.returncode == 2 and len(result.stderr) < 1_000
     assert "  [previous line repeated 9,998 more times]\n" in result.stderr
+
+
+def test_a_file_with_a_finding_on_every_line_reports_the_first_thousand(tmp_path: Path) -> None:
+    program = write(tmp_path, "FROB\n" * 100_000)
+    for command, stream in (("check", "stdout"), ("run", "stderr")):
+        result = sovereign(command, program)
+        lines = getattr(result, stream).splitlines()
+        assert result.returncode == 1 and len(lines) == 1_001, command
+        assert lines[-1] == (f"{program}:1001:1: info[S200]: 99,000 more findings from here "
+                             "on are not shown (the first 1,000 are)")

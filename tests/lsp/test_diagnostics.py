@@ -156,3 +156,11 @@ async def test_a_runaway_recursion_is_one_related_location_not_thousands(
     (error,) = [d for d in await settled(client, uri, 1) if d.code == "R307"]
     assert [r.message for r in error.related_information or []] == [
         "called from here, 255 times in a row", "called from here"]
+
+
+async def test_a_document_with_thousands_of_errors_publishes_a_thousand_and_a_notice(
+        client: RecordingClient) -> None:
+    uri = await open_document(client, "FROB\n" * 5_000)
+    diagnostics = await settled(client, uri, 1)
+    assert len(diagnostics) == 1_001
+    assert diagnostics[-1].code == "S200" and "4,000 more findings" in diagnostics[-1].message

@@ -13,9 +13,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..lang.assembler import Assembly, assemble
-from ..lang.findings import Finding
+from ..lang.findings import Finding, reported
+from ..vm.checker import CheckResult, runtime_finding
 from ..vm.checker import check as check_source
-from ..vm.checker import runtime_finding
 from ..vm.disasm import disassemble, trace_line
 from ..vm.errors import VMError, shown
 from ..vm.executable import Executable
@@ -36,7 +36,7 @@ def check(args: argparse.Namespace) -> int:
         if source is None:
             status = 1
             continue
-        findings = check_source(source, config).findings
+        findings = reported(check_source(source, config).findings)
         if any(f.is_error for f in findings):
             status = 1
         if args.format == "json":
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     assembly = assemble(source)
     if not assembly.ok:
-        for finding in check_source(source, run=False).findings:
+        for finding in reported(CheckResult(assembly, None, None).findings):
             print(text_finding(args.file, finding), file=sys.stderr)
         return 1
     executable = Executable(assembly.program)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -362,7 +363,7 @@ def _opcode(line: Line, head: Token) -> Opcode | None:
     message = f"unknown opcode '{head.text}'"
     if head.kind is Kind.STRING:
         message = f"expected an opcode before the string {head.text}"
-    elif suggestion := _closest(head.text.upper(), OPCODES):
+    elif suggestion := _closest_opcode(head.text.upper()):
         message += f" (did you mean {suggestion}?)"
     line.findings.append(Finding("E101", Severity.ERROR, message, span))
     return None
@@ -475,6 +476,13 @@ def _undefined_labels(code: list[Instruction], labels: dict[str, int]) -> list[F
             assert span is not None
             findings.append(Finding("E109", Severity.ERROR, message, span))
     return findings
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest_opcode(word: str) -> str | None:
+    """The opcode a misspelt word most likely meant (kept: a file may misspell the same
+    word on every line, and the comparison is costly)."""
+    return _closest(word, OPCODES)
 
 
 def _closest(word: str, choices: Iterable[str]) -> str | None:

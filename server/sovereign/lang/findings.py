@@ -6,6 +6,7 @@ convert them (the CLI prints 1-based, the LSP layer converts to the client's UTF
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
@@ -66,3 +67,23 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+
+MOST_FINDINGS = 1_000
+"""Findings reported per file. A generated or pasted file can hold one on each of 100,000
+lines: nobody reads them, and they slow an editor to a halt."""
+
+NOT_SHOWN = "S200"
+"""The code of the notice that says how many findings past MOST_FINDINGS are not shown."""
+
+
+def reported(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The findings to report: the first MOST_FINDINGS, then, if there are more, a notice
+    where the first one left out is."""
+    if len(findings) <= MOST_FINDINGS:
+        return tuple(findings)
+    left_out = findings[MOST_FINDINGS]
+    notice = Finding(NOT_SHOWN, Severity.INFO, f"{len(findings) - MOST_FINDINGS:,} more "
+                     f"findings from here on are not shown (the first {MOST_FINDINGS:,} are)",
+                     left_out.span)
+    return (*findings[:MOST_FINDINGS], notice)

@@ -12,7 +12,7 @@ import asyncio
 
 from lsprotocol import types as T
 
-from ..lang.findings import Finding
+from ..lang.findings import Finding, reported
 from ..vm.checker import CheckResult
 from .documents import Snapshot
 from .server import SovereignServer
@@ -80,4 +80,4 @@ def _publish(ls: SovereignServer, snapshot: Snapshot, findings: tuple[Finding, .
     convert = snapshot.convert
     ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(
         uri=snapshot.uri, version=snapshot.version,
-        diagnostics=[convert.diagnostic(f) for f in findings]))
+        diagnostics=[convert.diagnostic(f) for f in reported(findings)]))
