@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import sys
+import time
 from collections.abc import AsyncIterator
 
 from ..vm.machine import LLMRequest
@@ -29,8 +30,12 @@ async def _spinner(what: str) -> AsyncIterator[None]:
         return
 
     async def spin() -> None:
+        started = time.monotonic()
         for frame in itertools.cycle("|/-\\"):
-            sys.stderr.write(f"\r{frame} {what}")
+            waited = time.monotonic() - started
+            said = f"{what}: waiting for the LLM, {waited:.0f} s" + (
+                " (a model not loaded yet takes up to a minute)" if waited > 3 else "")
+            sys.stderr.write(f"\r{frame} {said}\x1b[K")
             sys.stderr.flush()
             await asyncio.sleep(0.1)
 
@@ -39,4 +44,4 @@ async def _spinner(what: str) -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
-        sys.stderr.write("\r" + " " * (len(what) + 2) + "\r")
+        sys.stderr.write("\r\x1b[K")  # the line cleared

@@ -42,7 +42,7 @@ class LLMTimeout(LLMError):
     def __init__(self, phase: str, seconds: float, url: str) -> None:
         super().__init__(f"the LLM server at {url} timed out ({phase}, after {seconds:g} s)")
         self.phase = phase
-        self.retryable = phase in ("connect", "first byte")
+        self.retryable = phase == "connect"  # a server slow to answer is slow the next time
 
 
 class BadResponse(LLMError):

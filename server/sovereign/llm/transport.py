@@ -1,11 +1,12 @@
 """What every LLM backend shares: one pooled aiohttp session per server, separate connect,
-first-byte, idle and total timeouts, retries with backoff before the first byte, typed errors
+first-byte, idle and total timeouts, retries with backoff of what may work a moment later, typed errors
 for error statuses, and cancellation that closes the connection at once.
 
 Timeouts follow how Ollama behaves: connecting is quick or never, but no response header comes
-until the model is loaded (seconds to minutes on a cold start), and then chunks come steadily.
-Failures before the first byte are retried; nothing is retried once any part of an answer has
-arrived.
+until the model is loaded (seconds to a minute on a cold start), and then chunks come steadily.
+Connection failures and busy answers (502/503/504) are retried; a first byte that does not come
+in time is not (it would not come sooner), and nothing is retried once any part of an answer
+has arrived.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ GRAMMAR = "grammar"
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds. `first_byte` is generous: Ollama sends no header until the model is loaded."""
+    """Seconds. `first_byte` is generous: Ollama sends no header until the model is loaded
+    (10 to 60 s for a 7B model from a cold start), and it is not retried on the same host:
+    asking again would only wait as long again."""
 
     connect: float = 5.0
-    first_byte: float = 300.0
+    first_byte: float = 120.0
     idle: float = 60.0
     total: float = 900.0
     probe: float = 2.0

@@ -195,7 +195,9 @@ class Progress:
         token = str(uuid.uuid4())
         await self.ls.work_done_progress.create_async(token)
         self.ls.work_done_progress.begin(token, T.WorkDoneProgressBegin(
-            title=self.title, message=self.request[:60], cancellable=True))
+            title=self.title, cancellable=True,
+            message=f"{self.request[:60]}: waiting for the model (one not loaded yet takes "
+                    "up to a minute)"))
         self.ls.work_done_progress.tokens[token].add_done_callback(
             lambda stop: work.cancel() if stop.cancelled() else None)
         self.token = token
