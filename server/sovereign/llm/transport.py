@@ -1,6 +1,6 @@
 """What every LLM backend shares: one pooled aiohttp session per server, separate connect,
-first-byte, idle and total timeouts, retries with backoff of what may work a moment later, typed errors
-for error statuses, and cancellation that closes the connection at once.
+first-byte, idle and total timeouts, retries with backoff of what may work a moment later,
+typed errors for error statuses, and cancellation that closes the connection at once.
 
 Timeouts follow how Ollama behaves: connecting is quick or never, but no response header comes
 until the model is loaded (seconds to a minute on a cold start), and then chunks come steadily.
