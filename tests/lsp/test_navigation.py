@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException
 
 from .conftest import RecordingClient
-from .helpers import document, open_document, position
+from .helpers import document, new_uri, open_document, position, publications, settled
 
 PROGRAM = """\
     PUSH #0x2A
@@ -162,3 +164,22 @@ async def test_requests_for_unknown_documents_answer_empty(client: RecordingClie
         text_document=ghost, position=position(0, 0))) is None
     assert await client.text_document_document_symbol_async(T.DocumentSymbolParams(
         text_document=ghost)) == []
+
+
+async def test_a_hover_does_not_wait_for_the_analysis_of_a_large_document(
+        client: RecordingClient) -> None:
+    """Analysing 30,000 chained subroutines takes about a second; the hover sent right
+    after the document opens is answered before that document's diagnostics come."""
+    lines = ["    CALL s0", "    HALT"]
+    for k in range(29_999):
+        lines += [f"s{k}:", f"    CALL s{k + 1}", "    RET"]
+    uri = new_uri()
+    client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
+        uri=uri, language_id="sovereign", version=1,
+        text="\n".join([*lines, "s29999:", "    RET"]))))
+    await asyncio.sleep(0.05)  # the check is under way (on the loop, this would block)
+    found = await client.text_document_hover_async(T.HoverParams(
+        text_document=document(uri), position=position(0, 5)))
+    assert found is not None and "CALL" in str(found.contents)
+    assert not publications(client, uri, 1)
+    assert await settled(client, uri, 1, runtime=False) == []  # and the analysis is right
