@@ -79,3 +79,32 @@ def test_requests_after_shutdown_are_refused_and_exit_says_how_it_ended(
     else:
         assert "PUSH" in str(answers[3]["result"])
         assert status == 1  # exit without shutdown (the LSP specification)
+
+
+def raw_session(stream: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "sovereign", "lsp"], input=stream,
+                          capture_output=True, timeout=60)
+
+
+@pytest.mark.parametrize("broken", [
+    b"Content-Length: -5\r\n\r\n{}",
+    b"\r\n" + message(hover(5, {"line": 0, "character": 0}))[len(b"Content-Length: 12"):],
+    message(initialize(2))[:-20].replace(b"Content-Length: ", b"Content-Length: 9"),
+])
+def test_broken_framing_ends_the_server_with_a_message_instead_of_deafness(
+        broken: bytes) -> None:
+    """A negative length, a missing one, a body shorter than its length: after any of them
+    the framing is lost, and a live but deaf server would leave the client waiting."""
+    later = b"".join(message(hover(n, {"line": 0, "character": 0})) for n in range(10, 30))
+    done = raw_session(message(initialize()) + broken + later)
+    assert done.returncode == 1
+    assert b"the client's message framing is broken" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_a_body_that_is_not_json_is_skipped_and_the_next_request_answered() -> None:
+    done = raw_session(message(initialize()) + b"Content-Length: 4\r\n\r\n\xff\xfe{[" +
+                       message({"jsonrpc": "2.0", "id": 7, "method": "shutdown"}) +
+                       message({"jsonrpc": "2.0", "method": "exit"}))
+    answers = {m.get("id"): m for m in messages(done.stdout)}
+    assert answers[7]["result"] is None and done.returncode == 0

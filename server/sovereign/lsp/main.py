@@ -9,6 +9,7 @@ import sys
 
 from . import commands, diagnostics, editing, evolution, generation, lifecycle, navigation
 from .client_log import ClientLog
+from .framing import FramedInput
 from .protocol import SovereignProtocol
 from .server import SovereignServer
 
@@ -57,7 +58,8 @@ def serve(tcp: bool = False, port: int = 2087) -> int:
     else:
         rpc_out = sys.stdout.buffer
         sys.stdout = sys.stderr  # a stray print() must never corrupt the JSON-RPC stream
-        server.start_io(stdout=rpc_out)
+        framed = FramedInput(sys.stdin.buffer)  # pygls reads only readline() and read()
+        server.start_io(stdin=framed, stdout=rpc_out)  # type: ignore[arg-type]
     protocol = server.protocol
     assert isinstance(protocol, SovereignProtocol)
     return 0 if protocol.shut_down else 1
