@@ -10,7 +10,7 @@ import pytest
 from sovereign.lang.assembler import INT_MAX, INT_MIN
 from sovereign.vm.config import VMConfig
 from sovereign.vm.executable import HOT, Executable
-from sovereign.vm.machine import CLOCK_STRIDE, Failed, Halted, Machine, Suspended
+from sovereign.vm.machine import CLOCK_STRIDE, CLOCK_WORK, Failed, Halted, Machine, Suspended
 
 from .conftest import program
 from .vmrun import UNLIMITED_TIME, error, output, run, stack
@@ -222,6 +222,24 @@ def test_time_limit_uses_the_injected_clock() -> None:
     assert isinstance(outcome, Failed)
     assert outcome.error.kind == "TimeLimitExceeded"
     assert outcome.error.steps <= 10 * CLOCK_STRIDE
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_the_clock_is_looked_at_by_the_work_done_not_only_by_steps(compiled: bool) -> None:
+    """Each step of this loop copies two million characters: counted in steps alone, the
+    clock would be read once in 16,384 steps, and a time limit overshot many times over."""
+    doubling = "    DUP\n    ADD\n" * 20  # a string of 2**20 characters
+    source = f'    PUSH "x"\n{doubling}    STORE s\ncopy:\n    LOAD s\n    DUP\n    ADD\n' \
+             "    POP\n    JMP copy\n"
+    reads = itertools.count()
+    machine = Machine(program(source), VMConfig(max_steps=1_000, max_string=2 ** 22,
+                                                max_millis=UNLIMITED_TIME),
+                      compiled=compiled, clock=lambda: next(reads) * 0.0)
+    outcome = machine.run()
+    assert isinstance(outcome, Failed), outcome
+    assert outcome.error.kind == "StepLimitExceeded"
+    copies = (machine.steps - 42) // 5  # after the 42 steps that build the string
+    assert CLOCK_WORK <= 2 ** 21 and next(reads) >= copies  # a look at least per copy
 
 
 def test_llmgen_suspends_and_resumes() -> None:

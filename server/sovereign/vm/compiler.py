@@ -35,6 +35,11 @@ class _Unset:
 
 UNSET = _Unset()
 
+LONG_STRING = 65_536
+"""A string ADD or PRINT longer than this is handed to the reference interpreter, which
+charges its size to the time budget (machine.py, CLOCK_WORK): a step that copies megabytes
+takes milliseconds, and the clock must be looked at by work done, not only by steps."""
+
 _LONG_EXPRESSION = 80
 """A symbolic value whose expression grows past this many characters is kept in a temporary."""
 
@@ -357,7 +362,7 @@ class _Block:
         if "int" not in (a.type, b.type) and "str" in (a.type, b.type):
             self._require([a, b], "str", index)
             self.lines.append(f"{temp} = {x} + {y}")
-            self._check(f"len({temp}) > maxlen", index)
+            self._check(f"len({temp}) > longest", index)
             self.sym[-2:] = [_Entry(temp, "str")]
             return
         if "str" in (a.type, b.type):
@@ -370,7 +375,7 @@ class _Block:
             f"    if {temp} > {INT_MAX} or {temp} < {INT_MIN}: {self._deopt(index)}",
             f"elif type({x}) is str and type({y}) is str:",
             f"    {temp} = {x} + {y}",
-            f"    if len({temp}) > maxlen: {self._deopt(index)}",
+            f"    if len({temp}) > longest: {self._deopt(index)}",
             f"else: {self._deopt(index)}",
         ]
         self.sym[-2:] = [_Entry(temp, "any")]
@@ -394,7 +399,7 @@ class _Block:
         else:
             self.lines.append(f"{text} = {x} if type({x}) is str else str({x})")
         self.lines.append(f"{size} = len({text}.encode('utf-8', 'surrogatepass')) + 1")
-        self._check(f"outb + {size} > maxo", index)
+        self._check(f"outb + {size} > maxo or {size} > longest", index)
         self.sym.pop()
         self.lines += [f"outb += {size}", f"out.append({text})"]
 
@@ -425,6 +430,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "    visit = m.visit",
         "    config = m.config; maxs = config.max_stack; maxc = config.max_call_depth",
         "    maxlen = config.max_string; maxo = config.max_output",
+        f"    longest = min(maxlen, {LONG_STRING})",
         "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; "
         f"flag = {LEFT_UNIT}",
         *(f"    {local} = mem.get({name!r}, UNSET)" for name, local in names.items()),

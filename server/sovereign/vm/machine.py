@@ -28,6 +28,11 @@ from .units import LEFT_UNIT, TO_REFERENCE
 CLOCK_STRIDE = 16_384
 """Steps between two looks at the wall clock."""
 
+CLOCK_WORK = 1 << 20
+"""Characters copied (string ADDs, PRINTs, LLM answers) between two looks at the wall clock:
+such steps cost time in proportion to their size, so counting steps alone would let a run
+overshoot its time limit many times over."""
+
 SUSPEND = -1
 """What an opcode's method answers when the machine suspends (at LLMGEN and EVOLVE)."""
 
@@ -117,6 +122,7 @@ class Machine:
         instruction's index: a traced run is a run by reference only."""
         self.gate = 0
         self._next_clock = 0
+        self._work = 0
         self._clock = clock
         self._millis_left = self.config.max_millis
         self._deadline = 0.0
@@ -317,6 +323,7 @@ class Machine:
         a, b = self._operands("ADD")
         if type(a) is str and type(b) is str:
             self._check_string(len(a) + len(b))
+            self._charge(len(a) + len(b))
             return self._result(a + b)
         x, y = self._integers("ADD", a, b)
         return self._result(self._fits(x + y, "+", x, y))
@@ -512,6 +519,13 @@ class Machine:
                         f"strings, got {_show(a)} and {_show(b)}")
         return a, b
 
+    def _charge(self, size: int) -> None:
+        """Count `size` characters of work; past CLOCK_WORK of it, look at the clock now."""
+        self._work += size
+        if self._work >= CLOCK_WORK:
+            self._work = 0
+            self._look_at_clock()
+
     def _look_at_clock(self) -> None:
         if self._clock() > self._deadline:
             raise Fault("TimeLimitExceeded", "did not finish within the time limit of "
@@ -536,6 +550,7 @@ class Machine:
 
     def _print(self, value: Value) -> None:
         text = value if isinstance(value, str) else str(value)
+        self._charge(len(text))
         size = len(text.encode("utf-8", "surrogatepass")) + 1
         if self.output_bytes + size > self.config.max_output:
             raise Fault("OutputLimitExceeded", "output limit of "
