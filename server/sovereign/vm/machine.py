@@ -29,7 +29,7 @@ CLOCK_STRIDE = 16_384
 """Steps between two looks at the wall clock."""
 
 CLOCK_WORK = 1 << 20
-"""Characters copied (string ADDs, PRINTs, LLM answers) between two looks at the wall clock:
+"""Characters copied (string ADDs and PRINTs) between two looks at the wall clock:
 such steps cost time in proportion to their size, so counting steps alone would let a run
 overshoot its time limit many times over."""
 
