@@ -441,3 +441,28 @@ def test_a_recursive_subroutine_grows_into_one_unit_and_returns_inside_it() -> N
     grown = Machine(Executable(program(FIB), hot=8), VMConfig.run_defaults())
     assert _unit_entries(grown) * 50 < _unit_entries(apart)
     assert len({id(unit) for unit in grown.exe.units.values()}) == 1
+
+
+def _strings(keep: bool) -> str:
+    """Double a string to 2**16 characters, then make new ones of twice that, 100 times,
+    each kept on the stack or dropped at once."""
+    doubling = "    DUP\n    ADD\n" * 16
+    kept = "" if keep else "    POP\n"
+    return (f'    PUSH "x"\n{doubling}    STORE s\n    PUSH #100\n    STORE n\nmake:\n'
+            f"    LOAD s\n    LOAD s\n    ADD\n{kept}    LOAD n\n    PUSH #1\n    SUB\n    DUP\n"
+            "    STORE n\n    JNZ make\n")
+
+
+def test_a_run_that_holds_more_than_its_memory_budget_fails_at_the_string_it_makes() -> None:
+    """Made only by concatenation, strings are what a run can grow without bound: 100 of
+    128 Ki characters kept are 12.5 Mi, past a budget of 4 Mi (checked on both paths)."""
+    found = error(_strings(keep=True), max_memory=4 * 1024 * 1024, max_string=2 ** 20,
+                  max_stack=1_000)
+    assert found.kind == "MemoryBudgetExceeded" and found.code == "R315"
+    assert "more than the limit of 4,194,304" in found.message
+    assert program(_strings(keep=True)).code[found.pc].op == "ADD"
+
+
+def test_strings_made_and_dropped_do_not_count_against_the_budget() -> None:
+    assert output(_strings(keep=False) + "    PUSH #1\n    PRINT\n",
+                  max_memory=4 * 1024 * 1024, max_string=2 ** 20) == ["1"]

@@ -157,6 +157,7 @@ def _limit_flags(command: argparse.ArgumentParser, defaults: VMConfig) -> None:
         ("--max-call-depth", "max_call_depth", "active CALLs"),
         ("--max-string", "max_string", "characters in a string"),
         ("--max-output", "max_output", "bytes of output"),
+        ("--max-memory", "max_memory", "characters of strings held (stack, memory, output)"),
     ):
         limits.add_argument(flag, dest=name, type=_positive(int), default=getattr(defaults, name),
                             metavar="N", help=f"most {what} (default {getattr(defaults, name)})")

@@ -16,7 +16,7 @@ CATEGORIES = {
     "R304": "type mismatch", "R305": "undefined name", "R306": "integer overflow",
     "R307": "runaway recursion", "R308": "return outside a call", "R309": "infinite loop",
     "R310": "memory limit", "R311": "string too long", "R312": "output limit",
-    "R313": "failed assertion",
+    "R313": "failed assertion", "R315": "memory budget",
     "S203": "undefined name", "S204": "stack underflow", "S207": "type mismatch",
     "S209": "return outside a call",
 }

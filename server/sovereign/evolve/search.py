@@ -47,7 +47,7 @@ SOURCE = "search"
 """How search repairs are known among candidates, in the memory and to the user."""
 EDIT = "edit"
 """The shape of a search candidate (candidates/shape.py names the shapes of answers)."""
-OPEN_ENDED = frozenset({"R303", "R306", "R307", "R309", "R310", "R311", "R312"})
+OPEN_ENDED = frozenset({"R303", "R306", "R307", "R309", "R310", "R311", "R312", "R315"})
 """Errors of a program that does not stop when it should: searched only with `; expect:`."""
 KIND_COST = {"name": 1.0, "guard": 1.0, "stop": 1.0, "type": 1.0, "base case": 2.0,
              "swap": 2.0, "flip": 2.0, "target": 2.0, "insert": 2.0, "remove": 2.0,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..lang.assembler import INT_MAX, INT_MIN, Value
 from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
 from .arithmetic import divide, remainder
-from .units import LEFT_UNIT, TO_REFERENCE, Unit
+from .units import CLOCK_WORK, LEFT_UNIT, TO_REFERENCE, Unit
 
 if TYPE_CHECKING:
     from .executable import Executable
@@ -362,7 +362,8 @@ class _Block:
         if "int" not in (a.type, b.type) and "str" in (a.type, b.type):
             self._require([a, b], "str", index)
             self.lines.append(f"{temp} = {x} + {y}")
-            self._check(f"len({temp}) > longest", index)
+            self._check(f"len({temp}) > longest or work + len({temp}) >= {CLOCK_WORK}", index)
+            self.lines.append(f"work += len({temp})")
             self.sym[-2:] = [_Entry(temp, "str")]
             return
         if "str" in (a.type, b.type):
@@ -375,7 +376,9 @@ class _Block:
             f"    if {temp} > {INT_MAX} or {temp} < {INT_MIN}: {self._deopt(index)}",
             f"elif type({x}) is str and type({y}) is str:",
             f"    {temp} = {x} + {y}",
-            f"    if len({temp}) > longest: {self._deopt(index)}",
+            f"    if len({temp}) > longest or work + len({temp}) >= {CLOCK_WORK}: "
+            f"{self._deopt(index)}",
+            f"    work += len({temp})",
             f"else: {self._deopt(index)}",
         ]
         self.sym[-2:] = [_Entry(temp, "any")]
@@ -431,7 +434,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "    config = m.config; maxs = config.max_stack; maxc = config.max_call_depth",
         "    maxlen = config.max_string; maxo = config.max_output",
         f"    longest = min(maxlen, {LONG_STRING})",
-        "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; "
+        "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; work = m.work; "
         f"flag = {LEFT_UNIT}",
         *(f"    {local} = mem.get({name!r}, UNSET)" for name, local in names.items()),
         "    try:",
@@ -443,7 +446,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "        pass",
         *(f"    if {local} is not UNSET: mem[{name!r}] = {local}"
           for name, local in names.items()),
-        "    m.steps = steps; m.output_bytes = outb; m.pc = pc",
+        "    m.steps = steps; m.output_bytes = outb; m.pc = pc; m.work = work",
         "    return flag",
     ]
     return "\n".join(head + body + tail) + "\n"

@@ -26,6 +26,8 @@ class VMConfig:
     max_call_depth: int = 256
     max_string: int = 65_536
     max_output: int = 65_536
+    max_memory: int = 64 * 1024 * 1024
+    """Characters of strings a run may hold on its stack, in memory and in its output."""
     max_millis: float = 2_000.0
 
     def __post_init__(self) -> None:
@@ -42,5 +44,6 @@ class VMConfig:
             max_call_depth=10_000,
             max_string=16 * 1024 * 1024,
             max_output=16 * 1024 * 1024,
+            max_memory=1024 * 1024 * 1024,
             max_millis=60_000.0,
         )

@@ -25,6 +25,7 @@ RUNTIME_ERRORS: dict[str, str] = {
     "OutputLimitExceeded": "R312",
     "AssertionFailed": "R313",
     "TimeLimitExceeded": "R314",
+    "MemoryBudgetExceeded": "R315",
     "LLMUnavailable": "R320",
     "NoValidFix": "R321",
     "NoValidCode": "R322",

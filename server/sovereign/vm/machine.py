@@ -23,15 +23,10 @@ from .arithmetic import divide, remainder
 from .config import VMConfig
 from .errors import Fault, VMError
 from .executable import Executable
-from .units import LEFT_UNIT, TO_REFERENCE
+from .units import CLOCK_WORK, LEFT_UNIT, TO_REFERENCE
 
 CLOCK_STRIDE = 16_384
 """Steps between two looks at the wall clock."""
-
-CLOCK_WORK = 1 << 20
-"""Characters copied (string ADDs and PRINTs) between two looks at the wall clock:
-such steps cost time in proportion to their size, so counting steps alone would let a run
-overshoot its time limit many times over."""
 
 SUSPEND = -1
 """What an opcode's method answers when the machine suspends (at LLMGEN and EVOLVE)."""
@@ -122,7 +117,11 @@ class Machine:
         instruction's index: a traced run is a run by reference only."""
         self.gate = 0
         self._next_clock = 0
-        self._work = 0
+        self.work = 0
+        """Characters copied since the clock was last looked at (compiled code adds its own
+        string ADDs, and hands over the one that reaches CLOCK_WORK)."""
+        self._created = 0
+        self._memory_every = max(CLOCK_WORK, self.config.max_memory // 8)
         self._clock = clock
         self._millis_left = self.config.max_millis
         self._deadline = 0.0
@@ -520,11 +519,32 @@ class Machine:
         return a, b
 
     def _charge(self, size: int) -> None:
-        """Count `size` characters of work; past CLOCK_WORK of it, look at the clock now."""
-        self._work += size
-        if self._work >= CLOCK_WORK:
-            self._work = 0
+        """Count `size` characters about to be copied into a new string: past CLOCK_WORK of
+        them (with what compiled code copied), look at the clock; past an eighth of the
+        memory budget, count what the run holds (only new strings can make it hold more, so
+        this is seldom, and exact)."""
+        self.work += size
+        if self.work >= CLOCK_WORK:
+            self._created += self.work
+            self.work = 0
+            if self._created >= self._memory_every:
+                self._created = 0
+                self._check_memory(size)
             self._look_at_clock()
+
+    def _check_memory(self, coming: int) -> None:
+        """Fail if the strings the run holds (each counted once, however many places hold
+        it), its output and `coming` more characters pass the memory budget."""
+        seen: set[int] = set()
+        held = self.output_bytes + coming
+        for value in (*self.stack, *self.memory.values()):
+            if type(value) is str and id(value) not in seen:
+                seen.add(id(value))
+                held += len(value)
+        if held > self.config.max_memory:
+            raise Fault("MemoryBudgetExceeded", f"the run would hold {held:,} characters of "
+                        f"strings and output, more than the limit of "
+                        f"{self.config.max_memory:,}")
 
     def _look_at_clock(self) -> None:
         if self._clock() > self._deadline:

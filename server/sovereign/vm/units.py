@@ -23,3 +23,9 @@ TO_REFERENCE = 1
 """The instruction at machine.pc is the reference interpreter's to run: HALT or an LLM
 instruction, or one whose check failed (a type, a zero divisor, an overflow, the step or
 stack limit), so that the reference reports it exactly."""
+
+CLOCK_WORK = 1 << 20
+"""Characters copied (string ADDs and PRINTs) between two looks at the wall clock, counted in
+the machine's `work`, which compiled code adds to: such steps cost time in proportion to
+their size, so counting steps alone would let a run overshoot its time limit many times
+over. Compiled code hands the string ADD that reaches it to the reference interpreter."""
