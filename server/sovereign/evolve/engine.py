@@ -31,6 +31,7 @@ from ..llm.api import ChatRequest, Completion, Message, Options
 from ..llm.constrained import Constraint
 from ..llm.errors import LLMError
 from ..llm.models import CODE, Model, ModelManager, none_for, warn_if_unfit
+from ..llm.records import ANSWER
 from ..llm.transport import LLMClient
 from ..vm.config import VMConfig
 from ..vm.errors import shown
@@ -258,7 +259,7 @@ class Evolver:
 
         try:  # the chain records answering; `evolve` records passing validation
             completion, model = await self.manager.first_that_works(
-                chain, f"answer:{problem.category}", ask)
+                chain, f"{ANSWER}{problem.category}", ask)
         except LLMError as error:
             return error
         return completion.text, model

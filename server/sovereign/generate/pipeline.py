@@ -24,6 +24,7 @@ from ..llm.api import ChatRequest, Completion, GenerateRequest, Message, Options
 from ..llm.constrained import Constraint
 from ..llm.errors import LLMError
 from ..llm.models import CODE, FIM, Model, ModelManager, none_for, warn_if_unfit
+from ..llm.records import ANSWER
 from ..llm.transport import LLMClient
 from ..vm.config import VMConfig
 from .prompt import Place, chat_messages, fill_in_the_middle
@@ -104,8 +105,8 @@ class Generator:
             ask = partial(self._ask, request=request, place=place, refused=refused,
                           attempt=attempt, on_text=on_text)
             try:
-                answer, model = await self.manager.first_that_works(chain, "answer:generate",
-                                                                    ask)
+                answer, model = await self.manager.first_that_works(
+                    chain, f"{ANSWER}generate", ask)
             except LLMError as error:
                 return Refused(str(error), tuple(c.why for c in refused), available=False)
             candidate = self._judged(answer.text, model.name, place, judge, state)

@@ -103,14 +103,14 @@ class Outcomes:
         """What `model` has been measured to do, None if it was never asked."""
         passed: dict[str, tuple[int, int]] = {}
         for task, ok, asked in self._rows(
-                "SELECT task, sum(ok), count(*) FROM outcomes WHERE model = ? AND task NOT LIKE "
-                "'answer:%' GROUP BY task ORDER BY task", (model,)):
+                "SELECT task, sum(ok), count(*) FROM outcomes WHERE model = ? AND task NOT LIKE ? "
+                "GROUP BY task ORDER BY task", (model, f"{ANSWER}%")):
             kind = task.partition(":")[0]
             before = passed.get(kind, (0, 0))
             passed[kind] = (before[0] + int(ok), before[1] + int(asked))
         times = [float(s) for (s,) in self._rows(
-            "SELECT seconds FROM outcomes WHERE model = ? AND task LIKE 'answer:%' AND ok = 1",
-            (model,))]
+            "SELECT seconds FROM outcomes WHERE model = ? AND task LIKE ? AND ok = 1",
+            (model, f"{ANSWER}%"))]
         if not passed and not times:
             return None
         return Measured(passed, statistics.median(times) if times else None)
