@@ -151,8 +151,12 @@ def test_line_endings_bom_and_tabs() -> None:
     assert program(b"\xef\xbb\xbfNOP\r\n").code[0].op == "NOP"
 
 
-def test_a_lone_cr_is_not_a_line_end() -> None:
-    assert [f.code for f in assemble("NOP\rNOP").findings] == ["E101"]
+def test_a_lone_cr_ends_a_line_as_in_every_editor_but_a_form_feed_does_not() -> None:
+    assembly = assemble("NOP\rNOP\r\nHALT ; a\x0cb\u2028c")
+    assert not assembly.findings
+    assert [(i.op, i.line) for i in assembly.program.code] == [("NOP", 0), ("NOP", 1),
+                                                               ("HALT", 2)]
+    assert assemble(b"NOP\rPRNT").findings[0].span.line == 1
 
 
 def test_invalid_utf8_is_an_error_on_its_line_only() -> None:

@@ -18,7 +18,7 @@ from operator import attrgetter, ne
 from typing import NamedTuple
 
 from .findings import Finding, Related, Severity, Span
-from .lexer import IDENTIFIER, SIMPLE_LINE, Kind, Line, Token, lex_line, split_lines
+from .lexer import IDENTIFIER, SIMPLE_LINE, Kind, Line, Token, lex_line, split_lines, text_lines
 from .opcodes import JUMPS, OPCODES, Opcode, Operand
 
 Value = int | str
@@ -100,8 +100,7 @@ def assemble(source: str | bytes, previous: Assembly | None = None) -> Assembly:
             texts.append(line_text)
             builder.careful_line(number, line_text, bad_encoding)
         return builder.finish(texts)
-    texts = text.split("\n") if "\r" not in text else \
-        [line.removesuffix("\r") for line in text.split("\n")]
+    texts = text_lines(text)
     if previous is not None and (reassembled := _reassemble(previous, texts)) is not None:
         return reassembled
     shapes, code = _shapes, builder.code

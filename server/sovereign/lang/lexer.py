@@ -71,13 +71,23 @@ def string_literal(text: str) -> str:
     return f'"{body}"'
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+_BYTE_LINE_BREAK = re.compile(rb"\r\n?|\n")
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of `text`, broken where the LSP and every editor break them: at LF, CRLF and a
+    lone CR (never at a form feed or U+2028, which Python's `splitlines` also breaks at), so
+    that a line number means the same here as in the user's editor."""
+    return text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
+
+
 def split_lines(source: str | bytes) -> Iterator[tuple[int, str, Finding | None]]:
-    """Yield (number, text, finding) per line: LF ends a line, a CR before it is dropped, a leading
+    """Yield (number, text, finding) per line, broken as `text_lines` breaks them: a leading
     BOM is ignored, and a line that is not valid UTF-8 yields a finding and empty text."""
     if isinstance(source, bytes):
-        raw_lines = source.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+        raw_lines = _BYTE_LINE_BREAK.split(source.removeprefix(b"\xef\xbb\xbf"))
         for number, raw in enumerate(raw_lines):
-            raw = raw.removesuffix(b"\r")
             try:
                 yield number, raw.decode("utf-8"), None
             except UnicodeDecodeError as exc:
@@ -86,8 +96,8 @@ def split_lines(source: str | bytes) -> Iterator[tuple[int, str, Finding | None]
                                   Span(number, col, col + 1))
                 yield number, "", finding
         return
-    for number, text in enumerate(source.removeprefix("\ufeff").split("\n")):
-        yield number, text.removesuffix("\r"), None
+    for number, text in enumerate(text_lines(source.removeprefix("\ufeff"))):
+        yield number, text, None
 
 
 def lex_line(number: int, text: str) -> Line:

@@ -50,6 +50,14 @@ class Snapshot:
         return analyse(self.assembly.program)
 
     @cached_property
+    def lf_text(self) -> str:
+        """The document as the core's engines read it: its lines, broken as the LSP breaks
+        them, joined by LF. An engine splits its text at LF and the edits made of its answer
+        are line edits of `assembly.texts`; with CRLF or lone CR endings in `text` the two
+        would disagree on where lines are."""
+        return "\n".join(self.assembly.texts)
+
+    @cached_property
     def index(self) -> SymbolIndex:
         return index_symbols(self.assembly.texts)
 

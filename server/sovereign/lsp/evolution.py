@@ -116,12 +116,12 @@ async def searched(ls: SovereignServer, snapshot: Snapshot, line: int,
 async def _search(ls: SovereignServer, snapshot: Snapshot, line: int,
                   code: str) -> tuple[Problem, Repair | NoRepair] | None:
     await ls.with_settings()
-    problem = await asyncio.to_thread(diagnose, snapshot.text, ls.settings.sandbox, line=line,
+    problem = await asyncio.to_thread(diagnose, snapshot.lf_text, ls.settings.sandbox, line=line,
                                       code=code)
     if problem is None:
         return None
     evolver = ls.generations.services(ls).evolver
-    return problem, await evolver.evolve(snapshot.text, problem, search="only")
+    return problem, await evolver.evolve(snapshot.lf_text, problem, search="only")
 
 
 def _shows_disabled(ls: SovereignServer) -> bool:
@@ -133,7 +133,7 @@ def _shows_disabled(ls: SovereignServer) -> bool:
 async def resolve(ls: SovereignServer, action: T.CodeAction) -> T.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     snapshot = _current(ls, data.get("uri", ""), data.get("version"))
-    problem = diagnose(snapshot.text, ls.settings.sandbox, line=data.get("line"),
+    problem = diagnose(snapshot.lf_text, ls.settings.sandbox, line=data.get("line"),
                        code=data.get("code"))
     if problem is None:
         ls.window_show_message(T.ShowMessageParams(
@@ -174,7 +174,7 @@ async def evolve_selection(ls: SovereignServer, uri: str, selection: T.Range,
         return {"ok": False, "reason": f"{uri} is not open"}
     first, last = selection.start.line, max(selection.start.line, selection.end.line - (
         1 if selection.end.character == 0 and selection.end.line > selection.start.line else 0))
-    found = diagnose(snapshot.text, ls.settings.sandbox)
+    found = diagnose(snapshot.lf_text, ls.settings.sandbox)
     if found is not None and first <= found.line <= last:
         problem = replace(found, first=first, last=last)
     else:
@@ -202,7 +202,7 @@ async def _evolve(ls: SovereignServer, snapshot: Snapshot, problem: Problem,
     ls.generations.tell(ls, "working", f"evolving: {problem.category}")
     outcome = await with_progress(
         ls, "Sovereign: evolving", problem.category,
-        lambda on_text: evolver.evolve(snapshot.text, problem, instruction, on_text,
+        lambda on_text: evolver.evolve(snapshot.lf_text, problem, instruction, on_text,
                                        search=search))
     _current(ls, snapshot.uri, snapshot.version)  # no edit for a document that changed
     if isinstance(outcome, Repair):

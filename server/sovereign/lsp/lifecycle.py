@@ -6,6 +6,7 @@ from __future__ import annotations
 from lsprotocol import types as T
 
 from .diagnostics import recheck_all
+from .line_breaks import with_lsp_line_breaks
 from .server import LOG, SovereignServer
 from .settings import changed_from_defaults, read_settings
 
@@ -29,6 +30,7 @@ def health(ls: SovereignServer, params: object) -> dict[str, object]:
 
 
 def initialize(ls: SovereignServer, params: T.InitializeParams) -> None:
+    ls.protocol._workspace = with_lsp_line_breaks(ls.workspace)
     options = params.initialization_options
     commands = options.get("clientCommands") if isinstance(options, dict) else None
     if isinstance(commands, list):

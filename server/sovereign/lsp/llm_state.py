@@ -78,7 +78,7 @@ class Generations:
         request = request_on(snapshot.assembly.texts[line])
         if request is None or self._services is None:
             return None
-        return self._services.generator.cached(request, Place(snapshot.text, line))
+        return self._services.generator.cached(request, Place(snapshot.lf_text, line))
 
     def refused(self, snapshot: Snapshot, line: int) -> bool:
         """Whether a model already answered the request on `line` and every answer was
@@ -108,7 +108,7 @@ class Generations:
             return job.task
         if job is not None:
             job.task.cancel()
-        place = Place(snapshot.text, line)
+        place = Place(snapshot.lf_text, line)
         task = asyncio.get_running_loop().create_task(
             self._generate(ls, request, place,
                            runtime=text.lstrip().upper().startswith("LLMGEN")))
