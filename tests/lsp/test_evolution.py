@@ -39,6 +39,15 @@ async def quick_fixes(client: RecordingClient, uri: str, line: int = 8,
             title in (None, a.title)]
 
 
+async def resolved_edit(client: RecordingClient, action: T.CodeAction) -> T.TextDocumentEdit:
+    """The one document edit that resolving `action` offers."""
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    (change,) = resolved.edit.document_changes
+    assert isinstance(change, T.TextDocumentEdit)
+    return change
+
+
 async def test_the_quick_fix_is_listed_without_asking_a_model(llm_client: RecordingClient) -> None:
     ollama = scripted(llm_client)
     ollama.script("qwen2.5-coder:7b", chunks=[f"```sovereign\n{GOOD}\n```"])
@@ -187,10 +196,7 @@ async def test_a_repair_keeps_the_comments_of_the_lines_it_changes(
     commented = BUGGY.replace("    PUSH #0\n", "    PUSH #0      ; the divisor\n")
     uri = await open_document(llm_client, commented, runtime=False)
     (action,) = await quick_fixes(llm_client, uri)
-    resolved = await llm_client.code_action_resolve_async(action)
-    assert resolved.edit is not None and resolved.edit.document_changes
-    (change,) = resolved.edit.document_changes
-    assert isinstance(change, T.TextDocumentEdit)
+    change = await resolved_edit(llm_client, action)
     assert "    LOAD d  ; the divisor\n" in applied(commented, change.edits)
 
 

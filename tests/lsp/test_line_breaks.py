@@ -7,7 +7,7 @@ from lsprotocol import types as T
 
 from .conftest import RecordingClient
 from .helpers import change, document, open_document, position, settled
-from .test_evolution import BUGGY, GOOD, quick_fixes
+from .test_evolution import BUGGY, GOOD, quick_fixes, resolved_edit
 from .test_generation import scripted
 
 
@@ -38,10 +38,6 @@ async def test_a_repair_of_a_document_with_crlf_and_lone_cr_endings_edits_one_li
     text = "\r\n".join(lines[:4]) + "\r" + "\r".join(lines[4:])
     uri = await open_document(llm_client, text, runtime=False)
     (action,) = await quick_fixes(llm_client, uri)
-    resolved = await llm_client.code_action_resolve_async(action)
-    assert resolved.edit is not None and resolved.edit.document_changes
-    (change,) = resolved.edit.document_changes
-    assert isinstance(change, T.TextDocumentEdit)
-    (edit,) = change.edits
+    (edit,) = (await resolved_edit(llm_client, action)).edits
     assert (edit.range.start.line, edit.range.end.line, edit.new_text.strip()) == (
         7, 7, "LOAD d")
