@@ -3,16 +3,19 @@ always agrees with the reference interpreter."""
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sovereign.cli.programs import runtime_report
 from sovereign.lang.analysis import analyse, forget_runs
 from sovereign.lang.assembler import _Builder, assemble
 from sovereign.lang.opcodes import OPCODES, Operand
 from sovereign.vm.checker import check
 from sovereign.vm.config import VMConfig
 from sovereign.vm.errors import RUNTIME_ERRORS
-from sovereign.vm.machine import Failed, Halted, Suspended
+from sovereign.vm.machine import Failed, Halted, Machine, Suspended
 
 from .vmrun import both_ways
 
@@ -154,7 +157,7 @@ _limits = st.builds(
     VMConfig,
     max_stack=st.integers(1, 20), max_names=st.integers(1, 4), max_steps=st.integers(1, 3000),
     max_call_depth=st.integers(1, 8), max_string=st.integers(1, 30),
-    max_output=st.integers(1, 60), max_millis=st.just(1e9),
+    max_output=st.integers(1, 60), max_memory=st.integers(1, 200), max_millis=st.just(1e9),
 )
 
 
@@ -174,3 +177,55 @@ def test_random_programs_stay_within_limits_and_both_paths_agree(
     assert len(machine.calls) <= config.max_call_depth
     assert machine.output_bytes <= config.max_output
     assert all(len(v) <= config.max_string for v in machine.stack if isinstance(v, str))
+
+
+_GROWTH = ["LOAD y", "LOAD y", "ADD", "STORE y", "LOAD y", "PRINT", "LOAD y", "DUP", "ADD",
+           "PUSH #1", "ADD"]
+"""Instructions that make strings grow fast (doubling `y`, printing it), to meet the time
+and memory limits rather than only the step limit."""
+
+
+@st.composite
+def _costly_programs(draw: st.DrawFn) -> str:
+    """Valid programs that loop back to their start with string growth scattered in."""
+    lines = draw(_programs()).splitlines()
+    for _ in range(draw(st.integers(0, 8))):
+        lines.insert(draw(st.integers(4, len(lines))), draw(st.sampled_from(_GROWTH)))
+    return "\n".join([*lines, "JMP L0"])
+
+
+_any_limits = st.builds(
+    VMConfig,
+    max_stack=st.integers(1, 10_000), max_names=st.integers(1, 100),
+    max_steps=st.integers(1, 2_000_000), max_call_depth=st.integers(1, 100),
+    max_string=st.integers(1, 1 << 24), max_output=st.integers(1, 1 << 24),
+    max_memory=st.integers(1, 1 << 25), max_millis=st.floats(1, 300),
+)
+
+
+def _held(machine: Machine) -> int:
+    """What the memory budget counts: each string once, and the output."""
+    strings = {id(v): len(v) for v in (*machine.stack, *machine.memory.values())
+               if isinstance(v, str)}
+    return sum(strings.values()) + machine.output_bytes
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_costly_programs(), _any_limits)
+def test_every_run_ends_by_its_limits_with_a_documented_error_and_a_short_report(
+        source: str, config: VMConfig) -> None:
+    """Time is this thread's CPU time, for the machine's clock and for the measure alike,
+    so the verdict does not depend on what else the machine is doing."""
+    assembly = assemble(source)
+    assert assembly.ok, assembly.findings
+    machine = Machine(assembly.program, config, clock=time.thread_time)
+    started = time.thread_time()
+    outcome = machine.run()
+    elapsed_ms = (time.thread_time() - started) * 1000
+    assert elapsed_ms <= max(config.max_millis * 1.1, config.max_millis + 50)
+    assert machine.steps <= config.max_steps
+    assert _held(machine) <= config.max_memory
+    if isinstance(outcome, Failed):
+        assert outcome.error.kind in RUNTIME_ERRORS
+        report = runtime_report("p.sov", assembly, outcome.error)
+        assert len(report) <= 2_000, report[:2_000]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..lang.assembler import INT_MAX, INT_MIN, Value
 from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
 from .arithmetic import divide, remainder
-from .units import CLOCK_WORK, LEFT_UNIT, TO_REFERENCE, Unit
+from .units import LEFT_UNIT, TO_REFERENCE, Unit
 
 if TYPE_CHECKING:
     from .executable import Executable
@@ -215,6 +215,9 @@ class _Block:
     def _push(self, index: int, op: str, arg: Value | None, target: int) -> None:
         if isinstance(arg, str) and len(arg) > 1:
             self._check(f"maxlen < {len(arg)}", index)
+        if isinstance(arg, str) and arg:
+            self._check(f"work + {len(arg)} >= wlim", index)
+            self.lines.append(f"work += {len(arg)}")
         self.sym.append(_Entry(repr(arg), "str" if isinstance(arg, str) else "int"))
 
     def _pop(self, index: int, op: str, arg: Value | None, target: int) -> None:
@@ -362,7 +365,7 @@ class _Block:
         if "int" not in (a.type, b.type) and "str" in (a.type, b.type):
             self._require([a, b], "str", index)
             self.lines.append(f"{temp} = {x} + {y}")
-            self._check(f"len({temp}) > longest or work + len({temp}) >= {CLOCK_WORK}", index)
+            self._check(f"len({temp}) > longest or work + len({temp}) >= wlim", index)
             self.lines.append(f"work += len({temp})")
             self.sym[-2:] = [_Entry(temp, "str")]
             return
@@ -376,7 +379,7 @@ class _Block:
             f"    if {temp} > {INT_MAX} or {temp} < {INT_MIN}: {self._deopt(index)}",
             f"elif type({x}) is str and type({y}) is str:",
             f"    {temp} = {x} + {y}",
-            f"    if len({temp}) > longest or work + len({temp}) >= {CLOCK_WORK}: "
+            f"    if len({temp}) > longest or work + len({temp}) >= wlim: "
             f"{self._deopt(index)}",
             f"    work += len({temp})",
             f"else: {self._deopt(index)}",
@@ -402,9 +405,10 @@ class _Block:
         else:
             self.lines.append(f"{text} = {x} if type({x}) is str else str({x})")
         self.lines.append(f"{size} = len({text}.encode('utf-8', 'surrogatepass')) + 1")
-        self._check(f"outb + {size} > maxo or {size} > longest", index)
+        self._check(f"outb + {size} > maxo or {size} > longest or work + {size} >= wlim",
+                    index)
         self.sym.pop()
-        self.lines += [f"outb += {size}", f"out.append({text})"]
+        self.lines += [f"outb += {size}", f"work += {size}", f"out.append({text})"]
 
 
 def compile_unit(exe: Executable, leaders: list[int]) -> Unit:
@@ -435,6 +439,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "    maxlen = config.max_string; maxo = config.max_output",
         f"    longest = min(maxlen, {LONG_STRING})",
         "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; work = m.work; "
+        "wlim = m.work_limit; "
         f"flag = {LEFT_UNIT}",
         *(f"    {local} = mem.get({name!r}, UNSET)" for name, local in names.items()),
         "    try:",

@@ -118,10 +118,15 @@ class Machine:
         self.gate = 0
         self._next_clock = 0
         self.work = 0
-        """Characters copied since the clock was last looked at (compiled code adds its own
-        string ADDs, and hands over the one that reaches CLOCK_WORK)."""
-        self._created = 0
-        self._memory_every = max(CLOCK_WORK, self.config.max_memory // 8)
+        """Characters of new strings and of output since the meters were last settled
+        (`_settle`). Compiled code adds its own, and hands the instruction that would reach
+        `work_limit` to the reference interpreter, which settles."""
+        self._held = self._count_held()
+        """An upper bound on the characters the run holds: the last exact count plus all
+        growth since."""
+        self._since_clock = 0
+        self.work_limit = 1
+        self._set_work_limit()
         self._clock = clock
         self._millis_left = self.config.max_millis
         self._deadline = 0.0
@@ -150,6 +155,7 @@ class Machine:
         request = self._take_pending()
         try:
             self._check_string(len(result))
+            self._charge(len(result))
         except Fault as fault:
             return Failed(self._error(fault))
         if request.kind == "EVOLVE":
@@ -277,6 +283,7 @@ class Machine:
             self._room(1)
         if type(arg) is str:
             self._check_string(len(arg))
+            self._charge(len(arg))
         self.stack.append(arg)
         return None
 
@@ -519,32 +526,46 @@ class Machine:
         return a, b
 
     def _charge(self, size: int) -> None:
-        """Count `size` characters about to be copied into a new string: past CLOCK_WORK of
-        them (with what compiled code copied), look at the clock; past an eighth of the
-        memory budget, count what the run holds (only new strings can make it hold more, so
-        this is seldom, and exact)."""
+        """Count `size` characters about to be held (a new string, or output), and settle
+        the meters when the count reaches `work_limit`."""
+        if self.work + size >= self.work_limit:
+            self._settle(size)
         self.work += size
-        if self.work >= CLOCK_WORK:
-            self._created += self.work
-            self.work = 0
-            if self._created >= self._memory_every:
-                self._created = 0
-                self._check_memory(size)
-            self._look_at_clock()
 
-    def _check_memory(self, coming: int) -> None:
-        """Fail if the strings the run holds (each counted once, however many places hold
-        it), its output and `coming` more characters pass the memory budget."""
+    def _settle(self, coming: int) -> None:
+        """Bring the memory bound and the clock up to date before `coming` more characters
+        are held. Only when the bound would pass the budget are the held strings counted
+        again, so the budget holds exactly and the count is seldom; past CLOCK_WORK
+        characters (copying costs time in proportion to size), look at the clock."""
+        self._held += self.work
+        self._since_clock += self.work
+        self.work = 0
+        budget = self.config.max_memory
+        if self._held + coming > budget:
+            self._held = self._count_held()
+            if self._held + coming > budget:
+                raise Fault("MemoryBudgetExceeded", f"the run would hold "
+                            f"{self._held + coming:,} characters of strings and output, "
+                            f"more than the limit of {budget:,}")
+        if self._since_clock + coming >= CLOCK_WORK:
+            self._since_clock = 0
+            self._look_at_clock()
+        self._set_work_limit()
+
+    def _set_work_limit(self) -> None:
+        room = self.config.max_memory - self._held
+        self.work_limit = max(1, min(CLOCK_WORK - self._since_clock, room))
+
+    def _count_held(self) -> int:
+        """The characters the run holds: its output, and its strings, each counted once
+        however many places hold it."""
         seen: set[int] = set()
-        held = self.output_bytes + coming
+        held = self.output_bytes
         for value in (*self.stack, *self.memory.values()):
             if type(value) is str and id(value) not in seen:
                 seen.add(id(value))
                 held += len(value)
-        if held > self.config.max_memory:
-            raise Fault("MemoryBudgetExceeded", f"the run would hold {held:,} characters of "
-                        f"strings and output, more than the limit of "
-                        f"{self.config.max_memory:,}")
+        return held
 
     def _look_at_clock(self) -> None:
         if self._clock() > self._deadline:
@@ -570,11 +591,11 @@ class Machine:
 
     def _print(self, value: Value) -> None:
         text = value if isinstance(value, str) else str(value)
-        self._charge(len(text))
         size = len(text.encode("utf-8", "surrogatepass")) + 1
         if self.output_bytes + size > self.config.max_output:
             raise Fault("OutputLimitExceeded", "output limit of "
                         f"{self.config.max_output} bytes reached")
+        self._charge(size)
         self.output_bytes += size
         self.output.append(text)
 

@@ -28,4 +28,6 @@ CLOCK_WORK = 1 << 20
 """Characters copied (string ADDs and PRINTs) between two looks at the wall clock, counted in
 the machine's `work`, which compiled code adds to: such steps cost time in proportion to
 their size, so counting steps alone would let a run overshoot its time limit many times
-over. Compiled code hands the string ADD that reaches it to the reference interpreter."""
+over. Compiled code counts them in `work` and hands the instruction that would reach the
+machine's `work_limit` (this, or less when the memory budget is near) to the reference
+interpreter."""
