@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
                                   "toolchain: check, run and repair programs; serve editors.")
     top.add_argument("--version", action="version", version=f"sovereign {__version__}")
     commands = top.add_subparsers(required=True, metavar="COMMAND")
-    for add in (_check, _run, _evolve, _models, _lsp):
+    for add in (_check, _run, _evolve, _models, _lsp, _dap):
         add(commands)
     return top
 
@@ -106,6 +106,12 @@ def _lsp(commands: Commands) -> None:
         lsp.add_argument(transport, nargs="?", const="", dest=dest(transport),
                          help=argparse.SUPPRESS)
     lsp.set_defaults(command=_command("server", "lsp"))
+
+
+def _dap(commands: Commands) -> None:
+    dap = commands.add_parser("dap", help="start the debug adapter (the Debug Adapter "
+                                          "Protocol on stdio)")
+    dap.set_defaults(command=_command("server", "dap"))
 
 
 def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:

@@ -1,5 +1,5 @@
-"""`sovereign lsp`: the language server, on stdio (which LSP clients ask for with --stdio) or
-TCP on 127.0.0.1."""
+"""The servers for editors: `sovereign lsp`, the language server, on stdio (which LSP clients
+ask for with --stdio) or TCP on 127.0.0.1; and `sovereign dap`, the debug adapter, on stdio."""
 
 from __future__ import annotations
 
@@ -19,3 +19,11 @@ def lsp(args: argparse.Namespace) -> int:
     from ..lsp.main import serve  # the server's dependencies load only for this command
 
     return serve(tcp=args.tcp, port=int(args.port))
+
+
+def dap(args: argparse.Namespace) -> int:
+    from ..dap.main import serve
+
+    stdout = sys.stdout.buffer
+    sys.stdout = sys.stderr  # stdout carries the protocol: a stray print must not break it
+    return serve(sys.stdin.buffer, stdout)

@@ -13,6 +13,7 @@ The machine is deterministic and does no I/O. At LLMGEN and EVOLVE it suspends a
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,6 +79,28 @@ class Failed:
 Outcome = Halted | Suspended | Failed
 
 
+@dataclass(frozen=True)
+class MachineState:
+    """A machine's state between two instructions (`Machine.save`)."""
+
+    pc: int
+    steps: int
+    stack: tuple[Value, ...]
+    memory: dict[str, Value]
+    calls: tuple[int, ...]
+    output_lines: int
+    output_bytes: int
+    halted: bool
+    work: int
+    held: int
+    since_clock: int
+
+    @property
+    def size(self) -> int:
+        """How many values it holds: what keeping it costs."""
+        return len(self.stack) + len(self.memory) + len(self.calls) + 1
+
+
 class Machine:
     """One run of a program. Create it, call `run()`, and `resume()` after each suspension."""
 
@@ -129,7 +152,8 @@ class Machine:
         self._set_work_limit()
         self._clock = clock
         self._millis_left = self.config.max_millis
-        self._deadline = 0.0
+        self._deadline = math.inf
+        """Set by `run()`; `step()` leaves the clock alone."""
 
     @property
     def text_output(self) -> str:
@@ -152,6 +176,12 @@ class Machine:
 
     def resume(self, result: str) -> Outcome:
         """Continue after a suspension, with the LLM's answer pushed on the stack."""
+        failed = self.answer(result)
+        return self.run() if failed is None else failed
+
+    def answer(self, result: str) -> Failed | None:
+        """End a suspension with the LLM's answer pushed on the stack, and stop after the LLM
+        instruction (a debugger steps on from there); Failed if the answer breaks a limit."""
         request = self._take_pending()
         try:
             self._check_string(len(result))
@@ -163,12 +193,58 @@ class Machine:
         self.stack.append(result)
         self.steps += 1
         self.pc += 1
-        return self.run()
+        return None
 
     def resume_error(self, kind: str, message: str) -> Failed:
         """End a suspension with an error at the LLM instruction (LLMUnavailable, NoValidFix)."""
         self._take_pending()
         return Failed(self._error(Fault(kind, message)))
+
+    def step(self) -> Outcome | None:
+        """Run one instruction by reference, for a debugger; None while the program goes on.
+        Every limit holds but the wall clock: a program paused at a breakpoint is not running,
+        so its time is the debugger's to watch."""
+        if self.pending is not None:
+            raise RuntimeError("the machine is suspended: call resume() first")
+        if self.halted or self.pc >= self.exe.size:
+            self.halted = True
+            return Halted()
+        pc = self.pc
+        try:
+            if self.steps >= self.config.max_steps:
+                self._at_gate()
+            target = self._operations[pc](self, self._args[pc])
+        except Fault as fault:
+            return Failed(self._error(fault))
+        if target == SUSPEND:
+            assert self.pending is not None
+            return Suspended(self.pending)
+        self.steps += 1
+        self.pc = pc + 1 if target is None else target
+        if self.halted or self.pc >= self.exe.size:
+            self.halted = True
+            return Halted()
+        return None
+
+    def save(self) -> MachineState:
+        """Everything a run can change, to come back to (a debugger's step back). Values are
+        immutable, so the copies are shallow; the output is only ever appended to, so its
+        length is enough."""
+        return MachineState(self.pc, self.steps, tuple(self.stack), dict(self.memory),
+                            tuple(self.calls), len(self.output), self.output_bytes,
+                            self.halted, self.work, self._held, self._since_clock)
+
+    def restore(self, state: MachineState) -> None:
+        """Go back to a state this machine `save`d earlier in the same run."""
+        self.pc, self.steps, self.halted = state.pc, state.steps, state.halted
+        self.stack[:] = state.stack
+        self.memory = dict(state.memory)
+        self.calls[:] = state.calls
+        del self.output[state.output_lines:]
+        self.output_bytes = state.output_bytes
+        self.work, self._held, self._since_clock = state.work, state.held, state.since_clock
+        self._set_work_limit()
+        self.pending = None
 
     def _take_pending(self) -> LLMRequest:
         request = self.pending

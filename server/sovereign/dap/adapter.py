@@ -1,0 +1,549 @@
+"""The Debug Adapter Protocol's requests, each answered from a debug session (`debug/`).
+
+The order of a session: `initialize`, then `launch` (the program is read and assembled, and
+the `initialized` event invites the configuration), then `setBreakpoints`,
+`setExceptionBreakpoints` and `configurationDone`, after which the program starts. Commands
+that run the program (`continue`, the steps) are answered at once and run on a worker thread,
+so that `pause` can reach them; a `stopped` event says where they ended. Inspection requests
+are answered only while the program is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import stat
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs import transform_error
+
+from ..debug.expressions import ExpressionError, evaluate, literal
+from ..debug.session import Options, Session, Stop, Wanted
+from ..lang.assembler import Value, assemble
+from ..vm.config import VMConfig
+from ..vm.errors import RUNTIME_ERRORS, VMError
+from ..vm.machine import LLMRequest
+from .llm import Asker
+from .messages import (
+    CONVERTER,
+    Breakpoint,
+    Capabilities,
+    EvaluateArguments,
+    ExceptionBreakpointsFilter,
+    ExceptionDetails,
+    ExceptionInfo,
+    InitializeArguments,
+    LaunchArguments,
+    Scope,
+    ScopesArguments,
+    SetBreakpointsArguments,
+    SetExceptionBreakpointsArguments,
+    SetVariableArguments,
+    Source,
+    StackFrame,
+    StackTraceArguments,
+    Thread,
+    ThreadArguments,
+    Variable,
+    VariablesArguments,
+)
+from .wire import Writer
+
+THREAD = 1
+"""A Sovereign program has one thread."""
+
+STACK, MEMORY, OUTPUT, REQUEST = 1, 2, 3, 4
+"""The variables references of the scopes."""
+
+LIMITS = frozenset({
+    "StepLimitExceeded", "TimeLimitExceeded", "MemoryLimitExceeded", "StringTooLong",
+    "OutputLimitExceeded", "MemoryBudgetExceeded", "StackOverflow", "CallDepthExceeded",
+})
+"""The runtime errors that say a limit was reached, rather than that the program is wrong."""
+
+FILTERS = [
+    ExceptionBreakpointsFilter(
+        "errors", "Runtime errors", "Stop where the program fails (a division by zero, a "
+        "failed ASSERT, a type mismatch...)",
+        condition_description="only these kinds or codes, e.g. DivisionByZero, R313"),
+    ExceptionBreakpointsFilter(
+        "limits", "Limits reached", "Stop where the program reaches a limit (steps, stack, "
+        "memory, output...)", condition_description="only these kinds or codes"),
+]
+
+SHOWN = 1_000
+"""The characters of a string value the Variables view shows."""
+
+T = TypeVar("T")
+
+
+class RequestError(Exception):
+    """A request that cannot be carried out: answered with success false and this message."""
+
+
+class Adapter:
+    def __init__(self, writer: Writer, asker: Asker | None = None) -> None:
+        self.writer = writer
+        self.asker = asker or Asker()
+        self.client = InitializeArguments()
+        self.session: Session | None = None
+        self.launch_args = LaunchArguments()
+        self.path = Path()
+        self.running: asyncio.Task[None] | None = None
+        self.ended = False
+        self.sent_lines = 0
+        self.done = asyncio.Event()
+        """Set when the client disconnected: the adapter's loop ends."""
+
+    # The message loop's entry.
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        if message.get("type") != "request" or not isinstance(message.get("command"), str):
+            self._respond(message, error="only requests are understood here")
+            return
+        handler = _HANDLERS.get(message["command"])
+        if handler is None:
+            self._respond(message, error=f"'{message['command']}' is not supported")
+            return
+        arguments = message.get("arguments", {})
+        try:
+            if not isinstance(arguments, dict):
+                raise RequestError("the arguments must be an object")
+            body = await handler(self, arguments)
+        except RequestError as error:
+            self._respond(message, error=str(error))
+            return
+        self._respond(message, body=body)
+        after = _AFTER.get(message["command"])
+        if after is not None:
+            after(self)
+
+    def refuse(self, message: dict[str, Any], reason: str) -> None:
+        """Answer a message the loop could not even read as a request."""
+        self._respond(message, error=reason)
+
+    def _respond(self, message: dict[str, Any], body: Any = None, error: str | None = None
+                 ) -> None:
+        request_seq = message.get("seq")
+        response: dict[str, Any] = {
+            "type": "response", "request_seq": request_seq if isinstance(request_seq, int)
+            else 0, "command": str(message.get("command", "")), "success": error is None,
+        }
+        if error is not None:
+            response["message"] = error
+            response["body"] = {"error": {"id": 1, "format": error, "showUser": True}}
+        elif body is not None:
+            response["body"] = CONVERTER.unstructure(body)
+        self.writer.send(response)
+
+    def event(self, name: str, body: dict[str, Any] | None = None) -> None:
+        self.writer.send({"type": "event", "event": name, **({"body": body} if body else {})})
+
+    def _arguments(self, raw: dict[str, Any], kind: type[T]) -> T:
+        try:
+            return CONVERTER.structure(raw, kind)
+        except (cattrs.BaseValidationError, ValueError, TypeError) as error:
+            raise RequestError("invalid arguments: " + "; ".join(
+                transform_error(error) if isinstance(error, cattrs.BaseValidationError)
+                else [str(error)])) from None
+
+    def _launched(self) -> Session:
+        if self.session is None or self.ended:
+            raise RequestError("no program is being debugged")
+        return self.session
+
+    def _stopped(self) -> Session:
+        """The session, if the program is stopped and can be looked at."""
+        session = self._launched()
+        if self.running is not None:
+            raise RequestError("the program is running: pause it first")
+        return session
+
+    # Starting.
+
+    async def initialize(self, raw: dict[str, Any]) -> Capabilities:
+        self.client = self._arguments(raw, InitializeArguments)
+        return Capabilities(exception_breakpoint_filters=FILTERS)
+
+    async def launch(self, raw: dict[str, Any]) -> None:
+        if self.session is not None:
+            raise RequestError("a program is already being debugged")
+        self.launch_args = self._arguments(raw, LaunchArguments)
+        self.path = Path(self.launch_args.program).expanduser().resolve()
+        program = _assembled(self.path)
+        options = Options(_limits(self.launch_args), self.launch_args.snapshot_interval,
+                          self.launch_args.history_limit)
+        self.session = Session(program, options, log=self._log)
+        self.asker.configure(self.launch_args.host, self.launch_args.model)
+
+    def _initialized(self) -> None:
+        self.event("initialized")
+
+    async def set_breakpoints(self, raw: dict[str, Any]) -> dict[str, Any]:
+        arguments = self._arguments(raw, SetBreakpointsArguments)
+        session = self._launched()
+        if not self._is_program(arguments.source):
+            return {"breakpoints": [CONVERTER.unstructure(Breakpoint(
+                False, b.line, "not the program being debugged")) for b in
+                arguments.breakpoints]}
+        placements = session.set_breakpoints([
+            Wanted(self._line_in(b.line), b.condition, b.hit_condition, b.log_message)
+            for b in arguments.breakpoints])
+        placed = [Breakpoint(p.line is not None,
+                             b.line if p.line is None else self._line_out(p.line),
+                             p.message or None, self._source())
+                  for b, p in zip(arguments.breakpoints, placements, strict=True)]
+        return {"breakpoints": [CONVERTER.unstructure(b) for b in placed]}
+
+    async def set_exception_breakpoints(self, raw: dict[str, Any]) -> None:
+        arguments = self._arguments(raw, SetExceptionBreakpointsArguments)
+        session = self._launched()
+        chosen: dict[str, str | None] = {name: None for name in arguments.filters}
+        chosen.update({o.filter_id: o.condition for o in arguments.filter_options})
+        session.stop_on_error = _error_filter(chosen)
+
+    async def configuration_done(self, raw: dict[str, Any]) -> None:
+        self._stopped()
+
+    def _start(self) -> None:
+        session = self.session
+        assert session is not None
+        launch = self.launch_args
+        if launch.no_debug:
+            session.breakpoints.clear()
+            session.stop_on_error = lambda error: False
+        self._run(lambda: session.start(launch.stop_on_entry and not launch.no_debug))
+
+    # Running.
+
+    async def resume(self, raw: dict[str, Any]) -> dict[str, Any]:
+        self._command(raw, lambda session: session.resume)
+        return {"allThreadsContinued": True}
+
+    async def next(self, raw: dict[str, Any]) -> None:
+        self._command(raw, lambda session: session.next)
+
+    async def step_in(self, raw: dict[str, Any]) -> None:
+        self._command(raw, lambda session: session.step_in)
+
+    async def step_out(self, raw: dict[str, Any]) -> None:
+        self._command(raw, lambda session: session.step_out)
+
+    async def step_back(self, raw: dict[str, Any]) -> None:
+        self._command(raw, lambda session: session.step_back, backwards=True)
+
+    async def reverse_continue(self, raw: dict[str, Any]) -> None:
+        self._command(raw, lambda session: session.reverse_continue, backwards=True)
+
+    async def pause(self, raw: dict[str, Any]) -> None:
+        self._thread(raw)
+        if self.session is not None:
+            self.session.pause()
+
+    def _command(self, raw: dict[str, Any], which: Callable[[Session], Callable[[], Stop]],
+                 backwards: bool = False) -> None:
+        self._thread(raw)
+        session = self._stopped()
+        command = which(session)
+        if session.pending is not None and session.remembered is None and not backwards:
+            self._run(command, ask=session.pending)
+        else:
+            self._run(command)
+
+    def _run(self, command: Callable[[], Stop], ask: LLMRequest | None = None) -> None:
+        """Run `command` on a worker thread (after asking the LLM, if `ask`), then tell the
+        client where it stopped."""
+        async def run() -> None:
+            session = self.session
+            assert session is not None
+            try:
+                if ask is not None:
+                    self._console(f"asking a model for {ask.kind}: {ask.prompt}")
+                    session.answer(await self.asker.ask(ask))
+                stop = await asyncio.to_thread(command)
+            except Exception:  # a bug here must end the session visibly, not hang it
+                self.running = None
+                self.event("output", {"category": "stderr", "output": "the debugger failed:\n"
+                                      + traceback.format_exc()})
+                self.ended = True
+                self.event("terminated")
+                return
+            self.running = None
+            self._tell(stop)
+
+        self.running = asyncio.create_task(run())
+
+    def _tell(self, stop: Stop) -> None:
+        self._flush_output()
+        if stop.reason == "ended":
+            self._end(stop.error)
+            return
+        body: dict[str, Any] = {"reason": stop.reason, "threadId": THREAD,
+                                "allThreadsStopped": True}
+        if stop.description:
+            body["description"] = stop.description
+        if stop.error is not None:
+            body["text"] = stop.error.message
+        self.event("stopped", body)
+
+    def _end(self, error: VMError | None) -> None:
+        if error is not None:
+            line = self._line_out(error.span.line)
+            self.event("output", {"category": "stderr", "output":
+                                  f"{error.code} {error.kind} at line {line}: {error.message}\n"})
+        self.ended = True
+        self.event("exited", {"exitCode": 0 if error is None else 2})
+        self.event("terminated")
+
+    def _flush_output(self) -> None:
+        assert self.session is not None
+        lines = self.session.machine.output
+        if len(lines) > self.sent_lines:
+            text = "".join(line + "\n" for line in lines[self.sent_lines:])
+            self.event("output", {"category": "stdout", "output": text})
+            self.sent_lines = len(lines)
+
+    def _log(self, text: str) -> None:
+        """A logpoint's message (written from the worker thread)."""
+        self._console(text)
+
+    def _console(self, text: str) -> None:
+        self.event("output", {"category": "console", "output": text + "\n"})
+
+    # Looking at a stopped program.
+
+    async def threads(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return {"threads": [CONVERTER.unstructure(Thread(THREAD, "main"))]}
+
+    async def stack_trace(self, raw: dict[str, Any]) -> dict[str, Any]:
+        arguments = self._arguments(raw, StackTraceArguments)
+        self._thread(raw)
+        session = self._stopped()
+        frames = session.frames()
+        end = len(frames) if arguments.levels <= 0 else arguments.start_frame + arguments.levels
+        shown = [self._frame(index, frame.name, frame.pc)
+                 for index, frame in enumerate(frames)][arguments.start_frame:end]
+        return {"stackFrames": [CONVERTER.unstructure(f) for f in shown],
+                "totalFrames": len(frames)}
+
+    def _frame(self, index: int, name: str, pc: int) -> StackFrame:
+        assert self.session is not None
+        instruction = self.session.program.code[pc]
+        line = self._line_out(instruction.line)
+        return StackFrame(index, name, line, self._column_out(instruction.col),
+                          self._source(), line, self._column_out(instruction.end))
+
+    async def scopes(self, raw: dict[str, Any]) -> dict[str, Any]:
+        arguments = self._arguments(raw, ScopesArguments)
+        session = self._stopped()
+        if not 0 <= arguments.frame_id < len(session.frames()):
+            raise RequestError(f"there is no frame {arguments.frame_id}")
+        machine = session.machine
+        scopes = [Scope("Stack", STACK, named_variables=len(machine.stack)),
+                  Scope("Memory", MEMORY, presentation_hint="locals",
+                        named_variables=len(machine.memory)),
+                  Scope("Output", OUTPUT, named_variables=len(machine.output))]
+        if session.pending is not None:
+            scopes.insert(0, Scope("LLM request", REQUEST))
+        return {"scopes": [CONVERTER.unstructure(s) for s in scopes]}
+
+    async def variables(self, raw: dict[str, Any]) -> dict[str, Any]:
+        arguments = self._arguments(raw, VariablesArguments)
+        session = self._stopped()
+        every = self._variables(session, arguments.variables_reference)
+        start = max(0, arguments.start)
+        end = len(every) if arguments.count <= 0 else start + arguments.count
+        return {"variables": [CONVERTER.unstructure(v) for v in every[start:end]]}
+
+    def _variables(self, session: Session, reference: int) -> list[Variable]:
+        machine = session.machine
+        if reference == STACK:
+            depth = len(machine.stack)
+            return [_variable(f"{index}" + (" (top)" if index == 0 else ""), value)
+                    for index, value in enumerate(reversed(machine.stack[-depth:]))]
+        if reference == MEMORY:
+            return [_variable(name, value, evaluate_name=name)
+                    for name, value in sorted(machine.memory.items())]
+        if reference == OUTPUT:
+            return [Variable(str(number), _cut(text))  # as printed, not as a literal
+                    for number, text in enumerate(machine.output, 1)]
+        if reference == REQUEST and session.pending is not None:
+            request = session.pending
+            shown = [_variable("kind", request.kind), _variable("prompt", request.prompt)]
+            return shown + ([] if request.code is None else [_variable("code", request.code)])
+        raise RequestError(f"there are no variables under reference {reference}")
+
+    async def set_variable(self, raw: dict[str, Any]) -> Variable:
+        arguments = self._arguments(raw, SetVariableArguments)
+        session = self._stopped()
+        if arguments.variables_reference != MEMORY:
+            raise RequestError("only memory names can be set")
+        try:
+            value = literal(arguments.value)
+        except ExpressionError as error:
+            raise RequestError(str(error)) from None
+        session.set_memory(arguments.name, value)
+        self.sent_lines = len(session.machine.output)
+        return _variable(arguments.name, value)
+
+    async def evaluate(self, raw: dict[str, Any]) -> dict[str, Any]:
+        arguments = self._arguments(raw, EvaluateArguments)
+        session = self._stopped()
+        try:
+            value = evaluate(arguments.expression, session.state)
+        except ExpressionError as error:
+            raise RequestError(str(error)) from None
+        shown = _variable("", value)
+        return {"result": shown.value, "type": shown.type, "variablesReference": 0}
+
+    async def exception_info(self, raw: dict[str, Any]) -> ExceptionInfo:
+        self._thread(raw)
+        session = self._stopped()
+        error = session.error
+        if error is None:
+            raise RequestError("the program is not stopped at an error")
+        return ExceptionInfo(error.kind, error.message, "always",
+                             ExceptionDetails(f"{error.code} {error.kind}: {error.message}",
+                                              error.code))
+
+    # Ending.
+
+    async def terminate(self, raw: dict[str, Any]) -> None:
+        await self._halt()
+        if not self.ended:
+            self.ended = True
+            self.event("terminated")
+
+    async def disconnect(self, raw: dict[str, Any]) -> None:
+        await self._halt()
+        self.done.set()
+
+    async def close(self) -> None:
+        """Whatever the way the session ends: stop the program, close the LLM clients."""
+        await self._halt()
+        await self.asker.close()
+
+    async def _halt(self) -> None:
+        """Stop a running command, and wait for it to have stopped."""
+        running = self.running
+        if running is not None and self.session is not None:
+            self.session.pause()
+            await running
+
+    # Where things are.
+
+    def _thread(self, raw: dict[str, Any]) -> None:
+        thread = self._arguments(raw, ThreadArguments).thread_id
+        if thread != THREAD:
+            raise RequestError(f"there is no thread {thread}: a Sovereign program has one, "
+                               f"thread {THREAD}")
+
+    def _is_program(self, source: Source) -> bool:
+        return source.path is not None and Path(source.path).expanduser().resolve() == self.path
+
+    def _source(self) -> Source:
+        return Source(str(self.path), self.path.name)
+
+    def _line_in(self, line: int) -> int:
+        return line - 1 if self.client.lines_start_at1 else line
+
+    def _line_out(self, line: int) -> int:
+        return line + 1 if self.client.lines_start_at1 else line
+
+    def _column_out(self, column: int) -> int:
+        return column + 1 if self.client.columns_start_at1 else column
+
+
+def _assembled(path: Path) -> Any:
+    """The program at `path`, or a RequestError that says why it cannot be debugged."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise RequestError(f"{path} is not a regular file")
+        source = path.read_bytes()
+    except OSError as error:
+        raise RequestError(f"cannot read {path}: {error.strerror}") from None
+    assembly = assemble(source)
+    if not assembly.ok:
+        errors = [f for f in assembly.findings if f.is_error][:5]
+        where = "; ".join(f"line {f.span.line + 1}: {f.code} {f.message}" for f in errors)
+        raise RequestError(f"{path.name} does not assemble: {where}")
+    return assembly.program
+
+
+def _limits(launch: LaunchArguments) -> VMConfig:
+    """`sovereign run`'s limits, with those the launch configuration sets."""
+    given = {field.name: getattr(launch, field.name) for field in dataclasses.fields(VMConfig)
+             if getattr(launch, field.name, None) is not None}
+    try:
+        return dataclasses.replace(VMConfig.run_defaults(), **given)
+    except ValueError as error:
+        raise RequestError(f"launch configuration: {error}") from None
+
+
+def _error_filter(chosen: dict[str, str | None]) -> Callable[[VMError], bool]:
+    """Which runtime errors stop the program, from the exception filters the user ticked and
+    their conditions (lists of kinds or codes)."""
+    wanted: dict[str, frozenset[str] | None] = {}
+    for filter_id, condition in chosen.items():
+        if filter_id not in ("errors", "limits"):
+            raise RequestError(f"there is no exception filter '{filter_id}'")
+        wanted[filter_id] = None if not condition else _kinds(condition)
+
+    def stops(error: VMError) -> bool:
+        kinds = wanted.get("limits" if error.kind in LIMITS else "errors", frozenset())
+        return kinds is None or error.kind in kinds
+
+    return stops
+
+
+def _kinds(condition: str) -> frozenset[str]:
+    by_code = {code: kind for kind, code in RUNTIME_ERRORS.items()}
+    kinds = set()
+    for word in condition.replace(",", " ").split():
+        kind = by_code.get(word.upper(), word)
+        if kind not in RUNTIME_ERRORS:
+            raise RequestError(f"'{word}' is not a runtime error kind or code (for example "
+                               "DivisionByZero or R301)")
+        kinds.add(kind)
+    return frozenset(kinds)
+
+
+def _variable(name: str, value: Value, evaluate_name: str | None = None) -> Variable:
+    if isinstance(value, int):
+        return Variable(name, str(value), type="integer", evaluate_name=evaluate_name)
+    return Variable(name, _cut(value, repr), type="string", evaluate_name=evaluate_name)
+
+
+def _cut(text: str, show: Callable[[str], str] = str) -> str:
+    if len(text) <= SHOWN:
+        return show(text)
+    return f"{show(text[:SHOWN])}... ({len(text):,} characters)"
+
+
+Handler = Callable[[Adapter, dict[str, Any]], Awaitable[Any]]
+
+_HANDLERS: dict[str, Handler] = {
+    "initialize": Adapter.initialize, "launch": Adapter.launch,
+    "setBreakpoints": Adapter.set_breakpoints,
+    "setExceptionBreakpoints": Adapter.set_exception_breakpoints,
+    "configurationDone": Adapter.configuration_done,
+    "continue": Adapter.resume, "next": Adapter.next, "stepIn": Adapter.step_in,
+    "stepOut": Adapter.step_out, "stepBack": Adapter.step_back,
+    "reverseContinue": Adapter.reverse_continue, "pause": Adapter.pause,
+    "threads": Adapter.threads, "stackTrace": Adapter.stack_trace, "scopes": Adapter.scopes,
+    "variables": Adapter.variables, "setVariable": Adapter.set_variable,
+    "evaluate": Adapter.evaluate, "exceptionInfo": Adapter.exception_info,
+    "terminate": Adapter.terminate, "disconnect": Adapter.disconnect,
+}
+"""Every request the adapter answers."""
+
+_AFTER: dict[str, Callable[[Adapter], None]] = {
+    "launch": Adapter._initialized, "configurationDone": Adapter._start,
+}
+"""What follows a request's response: the `initialized` event once the program is loaded, and
+the start of the run once the client has configured it."""
