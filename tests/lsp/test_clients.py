@@ -37,19 +37,20 @@ async def test_server_commands_never_clash_with_the_extensions(
     assert provider is not None
     server = set(provider.commands)
     ours = extension_command_ids()
-    assert {"sovereign.runFile", "sovereign.previewRepair"} <= ours
+    assert {"sovereign.runFile", "sovereign.debugFile", "sovereign.previewRepair"} <= ours
     assert server and not server & ours
     assert all(command.startswith("sovereign.server.") for command in server)
     assert set(extension_client_commands()) <= ours
 
 
-async def test_the_run_lens_uses_the_extensions_run_file(vscode_client: RecordingClient) -> None:
+async def test_the_run_and_debug_lenses_use_the_extensions_commands(
+        vscode_client: RecordingClient) -> None:
     uri = await open_document(vscode_client, "PUSH #1\nPRINT\n")
     lenses = await vscode_client.text_document_code_lens_async(T.CodeLensParams(
         text_document=document(uri)))
-    (lens,) = lenses or []
-    assert lens.command is not None
-    assert (lens.command.command, lens.command.arguments) == ("sovereign.runFile", (uri,))
+    commands = [lens.command for lens in lenses or []]
+    assert [(c.title, c.command, c.arguments) for c in commands if c is not None] == [
+        ("▶ Run", "sovereign.runFile", (uri,)), ("Debug", "sovereign.debugFile", (uri,))]
 
 
 async def test_another_client_runs_through_the_server_and_is_told(

@@ -12,7 +12,8 @@ export function needsRestart(affects: (section: string) => boolean): boolean {
 
 /** The commands this extension runs itself; the server offers them in code lenses and code
  *  actions instead of its own (it learns them from the initialization options). */
-export const CLIENT_COMMANDS = ["sovereign.runFile", "sovereign.previewRepair"];
+export const CLIENT_COMMANDS = ["sovereign.runFile", "sovereign.debugFile",
+                                "sovereign.previewRepair"];
 
 /** The server's commands, called through workspace/executeCommand. */
 export const SERVER = {

@@ -81,3 +81,11 @@ export function venvPython(folder: string, platform: string = process.platform):
   return platform === "win32" ? path.join(folder, ".venv", "Scripts", "python.exe")
                               : path.join(folder, ".venv", "bin", "python");
 }
+
+/** How the debug adapter is started: the language server's command line, with `dap` for
+ *  `lsp` (whichever candidate was found, it is the same `sovereign`). */
+export function adapterArgs(serverArgs: string[]): string[] {
+  const at = serverArgs.lastIndexOf("lsp");
+  return at < 0 ? [...serverArgs, "dap"]
+    : [...serverArgs.slice(0, at), "dap", ...serverArgs.slice(at + 1)];
+}

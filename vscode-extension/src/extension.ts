@@ -1,12 +1,14 @@
 // The Sovereign extension: starts the language server and gives its features a face in VS Code
-// (status bar, commands, the run output, repair previews). Everything language-aware happens
-// in the server.
+// (status bar, commands, the run output, repair previews, the debugger). Everything
+// language-aware happens in the server and the debug adapter.
 
 import * as vscode from "vscode";
 import { LanguageClient } from "vscode-languageclient/node";
 import { registerCommands } from "./commands";
 import { SECTION, needsRestart } from "./config";
 import { ProposedTexts } from "./preview";
+import { registerDebugging } from "./debug";
+import { Launch } from "./discovery";
 import { createClient, findServer } from "./server";
 import { StatusBar } from "./status";
 import { ServerStatus } from "./statusText";
@@ -14,6 +16,7 @@ import { ServerStatus } from "./statusText";
 class Extension implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<void> | undefined;
+  private found: Launch | undefined;
   readonly log = vscode.window.createOutputChannel("Sovereign", { log: true });
   readonly run = vscode.window.createOutputChannel("Sovereign: Run");
   readonly status = new StatusBar(
@@ -24,6 +27,12 @@ class Extension implements vscode.Disposable {
 
   currentClient(): LanguageClient | undefined {
     return this.client;
+  }
+
+  /** How the server was started (the debugger starts the same way), once it is known. */
+  async serverLaunch(): Promise<Launch | undefined> {
+    await this.starting;
+    return this.found;
   }
 
   /** Start in the background: activation never waits on probing a Python interpreter. */
@@ -50,6 +59,7 @@ class Extension implements vscode.Disposable {
       return;
     }
     const launch = found.launch;
+    this.found = launch;
     this.log.info(`Starting the language server: ${launch.command} ${launch.args.join(" ")} ` +
                   `(${launch.origin})`);
     const client = createClient(launch, this.log);
@@ -95,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): void {
     run: current.run,
     proposed: current.proposed,
     restart: () => current.restart(),
-  }));
+  }), ...registerDebugging(() => current.serverLaunch()));
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration(async (event) => {
     if (needsRestart((section) => event.affectsConfiguration(section))) {
       await current.restart();

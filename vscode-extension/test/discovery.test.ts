@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { candidates, isPython, venvPython } from "../src/discovery";
+import { adapterArgs, candidates, isPython, venvPython } from "../src/discovery";
 
 const BUNDLED = "/ext/bundled/libs";
 
@@ -45,4 +45,9 @@ test("interpreters and .venv paths are recognised per platform", () => {
   assert.ok(isPython("/usr/bin/python3.11") && isPython("python.exe") && !isPython("sovereign"));
   assert.equal(venvPython("/ws", "linux"), "/ws/.venv/bin/python");
   assert.equal(venvPython("C:\\ws", "win32").endsWith("python.exe"), true);
+});
+
+test("the debug adapter starts as the server does, with dap for lsp", () => {
+  assert.deepEqual(adapterArgs(["-P", "-m", "sovereign", "lsp"]), ["-P", "-m", "sovereign", "dap"]);
+  assert.deepEqual(adapterArgs(["lsp"]), ["dap"]);
 });

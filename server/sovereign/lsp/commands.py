@@ -18,7 +18,8 @@ from .server import SovereignServer
 
 RUN = "sovereign.server.run"
 RUN_FILE = "sovereign.runFile"
-"""The client's own command, when it has one."""
+DEBUG_FILE = "sovereign.debugFile"
+"""The client's own commands, when it has them."""
 
 
 def register(server: SovereignServer) -> None:
@@ -30,13 +31,20 @@ FAILED = "the run failed inside the server: see its log"
 
 
 def code_lens(ls: SovereignServer, params: T.CodeLensParams) -> list[T.CodeLens]:
+    """▶ Run, and Debug for a client that debugs files itself (`sovereign dap`)."""
     if ls.snapshot(params.text_document.uri) is None:
         return []
-    command = RUN_FILE if RUN_FILE in ls.client_commands else RUN
-    return [T.CodeLens(range=T.Range(start=T.Position(line=0, character=0),
-                                     end=T.Position(line=0, character=0)),
-                       command=T.Command(title="▶ Run", command=command,
-                                         arguments=[params.text_document.uri]))]
+    uri = params.text_document.uri
+    lenses = [_lens("▶ Run", RUN_FILE if RUN_FILE in ls.client_commands else RUN, uri)]
+    if DEBUG_FILE in ls.client_commands:
+        lenses.append(_lens("Debug", DEBUG_FILE, uri))
+    return lenses
+
+
+def _lens(title: str, command: str, uri: str) -> T.CodeLens:
+    start = T.Position(line=0, character=0)
+    return T.CodeLens(range=T.Range(start=start, end=start),
+                      command=T.Command(title=title, command=command, arguments=[uri]))
 
 
 async def run(ls: SovereignServer, *args: Any) -> dict[str, Any]:
