@@ -68,3 +68,14 @@ async def test_the_quality_benchmark_says_when_the_server_refused_the_shape(
 
 def test_the_start_benchmark_times_both_commands() -> None:
     assert set(benchmark("cli_start").main(repeats=1)) == {"run", "check"}
+
+
+def test_the_debugger_benchmark_program_holds_its_names_and_loops_forever() -> None:
+    from sovereign.debug.session import Session
+
+    bench = benchmark("dap_speed")
+    session = Session(assemble(bench.program()).program)
+    for _ in range(20_000):
+        assert session.step_in().reason == "step"
+    assert len(session.machine.memory) == bench.NAMES  # the counter n and NAMES - 1 stores
+    assert session.frames()[0].pc >= len(session.program.code) - 3

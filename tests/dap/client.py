@@ -23,6 +23,8 @@ class DapClient:
         self.process = process
         self.received: list[Message] = []
         self._taken: set[int] = set()
+        self._oldest = 0
+        """No message before this one is still to be looked at."""
         self._arrived = asyncio.Condition()
         self._seq = 0
         self._reader = asyncio.create_task(self._read())
@@ -84,10 +86,12 @@ class DapClient:
         async def found() -> Message:
             async with self._arrived:
                 while True:
-                    for index, message in enumerate(self.received):
-                        if index not in self._taken and wanted(message):
+                    for index in range(self._oldest, len(self.received)):
+                        if index not in self._taken and wanted(self.received[index]):
                             self._taken.add(index)
-                            return message
+                            while self._oldest in self._taken:
+                                self._oldest += 1
+                            return self.received[index]
                     await self._arrived.wait()
 
         return await asyncio.wait_for(found(), TIMEOUT)

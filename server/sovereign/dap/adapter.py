@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import stat
 import traceback
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,7 +54,7 @@ from .messages import (
     Variable,
     VariablesArguments,
 )
-from .wire import Writer
+from .wire import COMPACT, Writer
 
 THREAD = 1
 """A Sovereign program has one thread."""
@@ -97,6 +99,7 @@ class Adapter:
         self.running: asyncio.Task[None] | None = None
         self.ended = False
         self.sent_lines = 0
+        self.memory_view = MemoryView()
         self.done = asyncio.Event()
         """Set when the client disconnected: the adapter's loop ends."""
 
@@ -137,6 +140,11 @@ class Adapter:
         if error is not None:
             response["message"] = error
             response["body"] = {"error": {"id": 1, "format": error, "showUser": True}}
+        elif isinstance(body, Encoded):
+            self.writer.send(response, body.json)
+            return
+        elif isinstance(body, dict):  # already as the wire has it
+            response["body"] = body
         elif body is not None:
             response["body"] = CONVERTER.unstructure(body)
         self.writer.send(response)
@@ -344,38 +352,43 @@ class Adapter:
         if not 0 <= arguments.frame_id < len(session.frames()):
             raise RequestError(f"there is no frame {arguments.frame_id}")
         machine = session.machine
-        scopes = [Scope("Stack", STACK, named_variables=len(machine.stack)),
+        scopes = [Scope("Stack", STACK, indexed_variables=len(machine.stack)),
                   Scope("Memory", MEMORY, presentation_hint="locals",
                         named_variables=len(machine.memory)),
-                  Scope("Output", OUTPUT, named_variables=len(machine.output))]
+                  Scope("Output", OUTPUT, indexed_variables=len(machine.output))]
         if session.pending is not None:
             scopes.insert(0, Scope("LLM request", REQUEST))
         return {"scopes": [CONVERTER.unstructure(s) for s in scopes]}
 
-    async def variables(self, raw: dict[str, Any]) -> dict[str, Any]:
+    async def variables(self, raw: dict[str, Any]) -> Encoded:
+        """A scope's variables, `count` of them from `start` (all if no count): the stack and
+        the output are indexed, so a client pages through a stack of a million values."""
         arguments = self._arguments(raw, VariablesArguments)
         session = self._stopped()
-        every = self._variables(session, arguments.variables_reference)
         start = max(0, arguments.start)
-        end = len(every) if arguments.count <= 0 else start + arguments.count
-        return {"variables": [CONVERTER.unstructure(v) for v in every[start:end]]}
+        end = None if arguments.count <= 0 else start + arguments.count
+        shown = self._variables(session, arguments.variables_reference, slice(start, end))
+        return Encoded('{"variables":[' + ",".join(shown) + "]}")
 
-    def _variables(self, session: Session, reference: int) -> list[Variable]:
+    def _variables(self, session: Session, reference: int, window: slice) -> list[str]:
+        """The variables in `window`, each encoded as JSON."""
         machine = session.machine
         if reference == STACK:
-            depth = len(machine.stack)
-            return [_variable(f"{index}" + (" (top)" if index == 0 else ""), value)
-                    for index, value in enumerate(reversed(machine.stack[-depth:]))]
+            stack = machine.stack
+            return [_json(_variable(f"{index}" + (" (top)" if index == 0 else ""),
+                                    stack[-1 - index]))
+                    for index in range(*window.indices(len(stack)))]
         if reference == MEMORY:
-            return [_variable(name, value, evaluate_name=name)
-                    for name, value in sorted(machine.memory.items())]
+            return self.memory_view.shown(machine.memory)[window]
         if reference == OUTPUT:
-            return [Variable(str(number), _cut(text))  # as printed, not as a literal
-                    for number, text in enumerate(machine.output, 1)]
+            return [_json(Variable(str(number + 1), _cut(machine.output[number])))
+                    for number in range(*window.indices(len(machine.output)))]
         if reference == REQUEST and session.pending is not None:
             request = session.pending
             shown = [_variable("kind", request.kind), _variable("prompt", request.prompt)]
-            return shown + ([] if request.code is None else [_variable("code", request.code)])
+            if request.code is not None:
+                shown.append(_variable("code", request.code))
+            return [_json(variable) for variable in shown][window]
         raise RequestError(f"there are no variables under reference {reference}")
 
     async def set_variable(self, raw: dict[str, Any]) -> Variable:
@@ -517,6 +530,37 @@ def _variable(name: str, value: Value, evaluate_name: str | None = None) -> Vari
     if isinstance(value, int):
         return Variable(name, str(value), type="integer", evaluate_name=evaluate_name)
     return Variable(name, _cut(value, repr), type="string", evaluate_name=evaluate_name)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A response body already encoded as JSON."""
+
+    json: str
+
+
+def _json(variable: Variable) -> str:
+    return json.dumps(CONVERTER.unstructure(variable), ensure_ascii=False, separators=COMPACT)
+
+
+class MemoryView:
+    """The Memory scope as the wire shows it, kept from stop to stop: between two stops few
+    names change, and a program may hold thousands, so each is encoded once per value."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, tuple[Value, str]] = {}
+
+    def shown(self, memory: dict[str, Value]) -> list[str]:
+        view = []
+        for name in sorted(memory):
+            value = memory[name]
+            kept = self._shown.get(name)
+            if kept is None or not (kept[0] is value or (type(kept[0]) is type(value)
+                                                         and kept[0] == value)):
+                kept = value, _json(_variable(name, value, evaluate_name=name))
+                self._shown[name] = kept
+            view.append(kept[1])
+        return view
 
 
 def _cut(text: str, show: Callable[[str], str] = str) -> str:

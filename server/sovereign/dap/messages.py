@@ -169,6 +169,7 @@ class Scope:
     expensive: bool = False
     presentation_hint: str | None = None
     named_variables: int | None = None
+    indexed_variables: int | None = None
 
 
 @attrs.frozen

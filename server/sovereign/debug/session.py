@@ -268,16 +268,16 @@ class Session:
     def step_back(self) -> Stop:
         if self.machine.steps <= self.history.earliest:
             return Stop("entry", self._history_note())
-        self._go_back_to(self.machine.steps - 1)
+        self.back_to(self.machine.steps - 1)
         return Stop("step")
 
     def reverse_continue(self) -> Stop:
         """Back to the latest earlier moment a breakpoint stops at, or as far as history goes."""
         target = self._last_breakpoint_before(self.machine.steps)
         if target is None:
-            self._go_back_to(self.history.earliest)
+            self.back_to(self.history.earliest)
             return Stop("entry", self._history_note())
-        self._go_back_to(target)
+        self.back_to(target)
         return Stop("breakpoint")
 
     def _history_note(self) -> str:
@@ -286,8 +286,10 @@ class Session:
                     "were dropped to keep the debugger within its memory bound")
         return "the start of the program"
 
-    def _go_back_to(self, steps: int) -> None:
-        """Restore the nearest kept state and replay to exactly `steps` completed steps."""
+    def back_to(self, steps: int) -> None:
+        """Go back to exactly `steps` completed steps (not before `history.earliest`): restore
+        the nearest kept state and replay from it, so however far back, it costs at most the
+        snapshot interval in steps."""
         machine = self.machine
         machine.restore(self.history.nearest(steps))
         self.error = None
