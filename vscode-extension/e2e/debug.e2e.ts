@@ -77,4 +77,8 @@ test("the Debug code lens stops at a runtime error and shows it", async () => {
     assert.match(await widget.innerText(), /DivisionByZero[\s\S]*7 \/ 0/);
     await topFrame(/main.*5:1/).waitFor();
   });
+  await vscode.step("continuing ends the session", async () => {
+    await vscode.page.keyboard.press("F5");
+    await vscode.page.locator(".debug-toolbar").waitFor({ state: "hidden", timeout: 30_000 });
+  });
 });

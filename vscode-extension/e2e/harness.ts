@@ -180,7 +180,9 @@ export class VSCode {
     const exited = new Promise((resolve) => this.server.once("exit", resolve));
     this.server.kill();
     await exited;
-    rmSync(this.home, { recursive: true, force: true });
+    // Processes the workbench started (a debug adapter, the extension host) may still be
+    // writing their last logs as they exit.
+    rmSync(this.home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 
   /** Run a command by its title, as a user does from the command palette. */
