@@ -139,6 +139,10 @@ class Machine:
         """Called after each instruction the reference runs, with the machine and the
         instruction's index: a traced run is a run by reference only."""
         self.gate = 0
+        self._start_meters(clock)
+
+    def _start_meters(self, clock: Callable[[], float]) -> None:
+        """The meters of the time and memory limits."""
         self._next_clock = 0
         self.work = 0
         """Characters of new strings and of output since the meters were last settled
