@@ -37,10 +37,10 @@ class Stop:
 
 @dataclass
 class Breakpoint:
-    """A breakpoint placed on an instruction. It stops when its condition holds and its hit
-    condition allows the hit; a logpoint (`message`) writes the message instead."""
+    """A breakpoint on an instruction (`Session.breakpoints` is keyed by its index). It
+    stops when its condition holds and its hit condition allows the hit; a logpoint
+    (`message`) writes the message instead."""
 
-    pc: int
     condition: Node | None = None
     hit_condition: Callable[[int], bool] | None = None
     message: str | None = None
@@ -89,12 +89,17 @@ class Frame:
 
 @dataclass
 class Options:
+    """The run's limits and its history's interval and bound (history.py)."""
+
     config: VMConfig = field(default_factory=VMConfig.run_defaults)
     snapshot_every: int = SNAPSHOT_EVERY
     max_history: int = MAX_VALUES
 
 
 class Session:
+    """One debugged run of a program. Commands run on whichever thread calls them (the
+    adapter's worker); `pause` may be called from another."""
+
     def __init__(self, program: Program, options: Options | None = None,
                  log: Callable[[str], None] = lambda text: None) -> None:
         options = options or Options()
@@ -139,7 +144,7 @@ class Session:
         if pc == len(self._lines):
             return Placement(None, "no instruction at or after this line")
         try:
-            points[pc] = Breakpoint(pc, parse(want.condition) if want.condition else None,
+            points[pc] = Breakpoint(parse(want.condition) if want.condition else None,
                                     hit_condition(want.hit) if want.hit else None,
                                     want.message or None)
         except ExpressionError as error:
