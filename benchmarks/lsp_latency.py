@@ -3,8 +3,9 @@
 Prints: server start to `initialize` answered; for 1,000- and 10,000-line documents, the time
 from a one-character edit to the first diagnostics of that version (assembly and analysis) and
 to the diagnostics with the sandbox's result (p50 and p95); the baseline, measured in the same
-run, is the round trip of a hover on a blank line of the same document; and the server's
-resident memory with 50 documents open.
+run, is the round trip of a hover on a blank line of the same document; what live values
+(sovereign.liveValues) add to the sandbox run; and the server's resident memory with 50
+documents open.
 
     python benchmarks/lsp_latency.py [--edits N]
 """
@@ -22,6 +23,9 @@ from lsprotocol import types as T
 from pygls.lsp.client import LanguageClient
 
 from analysis_speed import generate
+from sovereign.lang.assembler import Program, assemble
+from sovereign.vm.executable import Executable
+from sovereign.vm.sandbox import run_program
 
 SERVER = [sys.executable, "-m", "sovereign", "lsp"]
 
@@ -59,11 +63,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def document_latency(client: Client, lines: int, edits: int, in_code: bool) -> None:
+async def document_latency(client: Client, lines: int, edits: int, in_code: bool,
+                           label: str = "") -> list[float]:
     """Edits of one character: in a comment (the program stays the same), or in the code (a
-    pushed constant in the middle of the file changes, as when one types a number)."""
+    pushed constant in the middle of the file changes, as when one types a number). Answers
+    the times from edit to the sandbox's diagnostics."""
     text = generate(lines) + "\n; 0\n"
-    uri = f"file:///benchmark/doc{lines}-{in_code}.sov"
+    uri = f"file:///benchmark/doc{lines}-{in_code}{label.replace(' ', '-')}.sov"
     client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
         uri=uri, language_id="sovereign", version=1, text=text)))
     await until(client, uri, 1, 2)
@@ -97,11 +103,36 @@ async def document_latency(client: Client, lines: int, edits: int, in_code: bool
         return f"{name} p50 {p50 * 1000:6.1f} ms p95 {p95 * 1000:6.1f} ms ({ratio:5.1f}x)"
 
     where = "code" if in_code else "comment"
-    print(f"{count:>6} lines, {edits} {where} edits: {show('edit→static', static)} | "
+    print(f"{count:>6} lines, {edits} {where} edits{label}: {show('edit→static', static)} | "
           f"{show('edit→sandbox', runtime)} | baseline hover p50 "
           f"{statistics.median(baseline) * 1000:5.1f} ms")
     client.text_document_did_close(T.DidCloseTextDocumentParams(
         text_document=T.TextDocumentIdentifier(uri=uri)))
+    return runtime
+
+
+async def live_values_cost(client: Client, edits: int) -> None:
+    """What recording live values (sovereign.liveValues) adds to the sandbox run, on 10,000
+    lines: the same code edits with the setting off, then on."""
+    off = await document_latency(client, 10_000, edits, True, " (live values off)")
+    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(
+        settings={"sovereign": {"liveValues": True}}))
+    on = await document_latency(client, 10_000, edits, True, " (live values on)")
+    client.workspace_did_change_configuration(T.DidChangeConfigurationParams(
+        settings={"sovereign": {"liveValues": False}}))
+    added = statistics.median(on) - statistics.median(off)
+    print(f"live values add {added * 1000:+.1f} ms to edit→sandbox p50 on 10,000 lines")
+    program = assemble(generate(10_000)).program
+    off_run, on_run = (statistics.median(run_time(program, live) for _ in range(9))
+                       for live in (False, True))
+    print(f"the sandbox run of 10,000 lines alone, in process: {off_run * 1000:.1f} ms, with "
+          f"live values {on_run * 1000:.1f} ms ({(on_run - off_run) * 1000:+.1f} ms)")
+
+
+def run_time(program: Program, live: bool) -> float:
+    started = time.perf_counter()
+    run_program(Executable(program, live=live))
+    return time.perf_counter() - started
 
 
 async def memory_with_documents(client: Client, count: int, pid: int) -> None:
@@ -127,6 +158,7 @@ async def main(edits: int, server: list[str]) -> None:
     for lines in (1_000, 10_000):
         for in_code in (False, True):
             await document_latency(client, lines, edits, in_code)
+    await live_values_cost(client, edits)
     assert client._server is not None
     await memory_with_documents(client, 50, client._server.pid)
     await client.shutdown_async(None)

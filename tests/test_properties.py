@@ -162,12 +162,12 @@ _limits = st.builds(
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_programs(), _limits, st.lists(st.integers(0, 40), max_size=4))
+@given(_programs(), _limits, st.lists(st.integers(0, 40), max_size=4), st.booleans())
 def test_random_programs_stay_within_limits_and_both_paths_agree(
-        source: str, config: VMConfig, watch: list[int]) -> None:
+        source: str, config: VMConfig, watch: list[int], live: bool) -> None:
     assembly = assemble(source)
     assert assembly.ok, assembly.findings
-    machine, outcome = both_ways(assembly.program, config, tuple(watch))
+    machine, outcome = both_ways(assembly.program, config, tuple(watch), live)
     assert isinstance(outcome, Halted | Failed | Suspended)
     if isinstance(outcome, Failed):
         assert outcome.error.kind in RUNTIME_ERRORS

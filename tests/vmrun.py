@@ -28,6 +28,7 @@ class Observed:
     calls: tuple[int, ...]
     pc: int
     visits: tuple[tuple[int, int, int, int], ...]
+    live: tuple[tuple[int, int, Value | None, Value | None], ...] | None
 
 
 def observe(machine: Machine, outcome: Outcome) -> Observed:
@@ -40,23 +41,25 @@ def observe(machine: Machine, outcome: Outcome) -> Observed:
         machine.steps, tuple(machine.calls), machine.pc,
         tuple(sorted((pc, v.first_step, v.first_output, v.last_step)
                      for pc, v in machine.visits.items())),
+        None if machine.live is None else tuple(sorted(
+            (pc, s.count, s.first, s.last) for pc, s in machine.live.seen().items())),
     )
 
 
-def both_ways(prog: Program, config: VMConfig,
-              watch: tuple[int, ...] = ()) -> tuple[Machine, Outcome]:
+def both_ways(prog: Program, config: VMConfig, watch: tuple[int, ...] = (),
+              live: bool = False) -> tuple[Machine, Outcome]:
     """Run `prog` by reference, then compiled three ways: each block in a unit of its own from
     its first entry (so control crosses units), units that grow as each block is entered (so
     running units are replaced by larger ones), and all blocks in one unit from the start (so
     control stays inside one). Assert that all end in the same state, the visits to the
-    `watch`ed instructions included; return the last run."""
-    reference = Machine(Executable(prog, watch=watch), config, compiled=False)
+    `watch`ed instructions and the live values (if `live`) included; return the last run."""
+    reference = Machine(Executable(prog, watch=watch, live=live), config, compiled=False)
     expected = observe(reference, reference.run())
-    per_block = Machine(Executable(prog, hot=1, grow=False, watch=watch), config)
+    per_block = Machine(Executable(prog, hot=1, grow=False, watch=watch, live=live), config)
     assert observe(per_block, per_block.run()) == expected
-    growing = Machine(Executable(prog, hot=1, watch=watch), config)
+    growing = Machine(Executable(prog, hot=1, watch=watch, live=live), config)
     assert observe(growing, growing.run()) == expected
-    whole = Executable(prog, watch=watch)
+    whole = Executable(prog, watch=watch, live=live)
     whole.compile_all()
     fast = Machine(whole, config)
     outcome = fast.run()

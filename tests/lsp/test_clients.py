@@ -108,6 +108,9 @@ def test_every_setting_the_extension_contributes_is_the_servers_with_its_default
     served: dict[str, object] = {}
     for section in attrs.fields(Settings):
         value = getattr(Settings(), section.name)
+        if isinstance(value, bool):  # a setting of its own, not a section
+            served[_camel(section.name)] = value
+            continue
         for name in _fields(value):
             default = getattr(value, name)
             served[f"{_camel(section.name)}.{_camel(name)}"] = \

@@ -163,6 +163,25 @@ async def test_inlay_hints_follow_the_setting(client: RecordingClient) -> None:
         (4, "→ 0")]
 
 
+async def test_live_values_show_what_each_line_left_on_the_stack_in_the_sandbox_run(
+        client: RecordingClient) -> None:
+    client.set_configuration({"liveValues": True}, section="sovereign")
+    uri = await open_document(client, "PUSH #0\nSTORE i\nloop: LOAD i\nPUSH #1\nADD\nDUP\n"
+                                      "STORE i ; count\nPUSH #10\nLT\nJNZ loop\nLOAD i\nHALT\n")
+    await client.until(lambda: len([p for p in client.published if p.uri == uri]) >= 2)
+    hints = await client.text_document_inlay_hint_async(T.InlayHintParams(
+        text_document=document(uri), range=T.Range(start=position(0, 0), end=position(12, 0))))
+    shown = {h.position.line: (h.position.character, h.label) for h in hints or []}
+    assert shown[0] == (7, "⟶ 0")
+    assert shown[2] == (12, "⟶ 0 … 9 (×10)")
+    assert shown[4] == (3, "⟶ 1 … 10 (×10)")
+    assert shown[1] == (7, "⟶ (empty)")
+    assert shown[6] == (15, "⟶ 1 … 10 (×10)")  # at the end of the line, after its comment
+    assert shown[8] == (2, "⟶ 1 … 0 (×10)")
+    assert shown[10] == (6, "⟶ 10")
+    assert 9 not in shown and 11 not in shown  # JNZ and HALT end blocks: nothing to say
+
+
 async def test_run_lens_and_command(client: RecordingClient) -> None:
     uri = await open_document(client, "PUSH 'hi'\nPRINT\nPUSH #1\nPUSH #0\nDIV\n")
     lenses = await client.text_document_code_lens_async(T.CodeLensParams(

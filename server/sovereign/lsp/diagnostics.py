@@ -75,6 +75,8 @@ async def _check(ls: SovereignServer, uri: str) -> None:
     snapshot.run = run
     if _is_current(ls, snapshot):
         _publish(ls, snapshot, CheckResult(snapshot.assembly, snapshot.analysis, run).findings)
+        if run.live is not None:  # the live values come from this run
+            ls.refresh_inlay_hints()
 
 
 def _static(snapshot: Snapshot) -> tuple[Finding, ...]:

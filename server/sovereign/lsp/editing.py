@@ -11,6 +11,7 @@ from ..lang.completion import Candidate, complete
 from ..lang.formatter import format_lines
 from ..lang.highlight import KINDS, MODIFIERS, Highlight, highlights
 from ..lang.outline import folds
+from ..vm.live import LiveValues, live_label
 from .convert import markup
 from .documents import Snapshot
 from .generation import completion_items
@@ -140,10 +141,23 @@ def _encode(snapshot: Snapshot, found: list[Highlight]) -> list[int]:
 
 
 def inlay_hints(ls: SovereignServer, params: T.InlayHintParams) -> list[T.InlayHint]:
+    """The analysis's stack after each instruction (`sovereign.inlayHints.enabled`), and the
+    live values of the sandbox run (`sovereign.liveValues`), on the lines asked for."""
     snapshot = ls.snapshot(params.text_document.uri)
-    if snapshot is None or not ls.settings.inlay_hints.enabled or snapshot.analysis is None:
+    if snapshot is None:
         return []
-    first, last = snapshot.convert.lines(params.range)
+    lines = snapshot.convert.lines(params.range)
+    hints = []
+    if ls.settings.inlay_hints.enabled and snapshot.analysis is not None:
+        hints += _stack_hints(snapshot, lines)
+    if ls.settings.live_values and snapshot.run is not None and snapshot.run.live is not None:
+        hints += _live_hints(snapshot, snapshot.run.live, lines)
+    return hints
+
+
+def _stack_hints(snapshot: Snapshot, lines: tuple[int, int]) -> list[T.InlayHint]:
+    assert snapshot.analysis is not None
+    first, last = lines
     hints = []
     for index, after in sorted(snapshot.analysis.stack_after.items()):
         instruction = snapshot.assembly.program.code[index]
@@ -153,6 +167,25 @@ def inlay_hints(ls: SovereignServer, params: T.InlayHintParams) -> list[T.InlayH
                 label=stack_label(after), padding_left=True,
                 tooltip="the stack after this instruction (depth, and the known types on top)"))
     return hints
+
+
+def _live_hints(snapshot: Snapshot, live: LiveValues,
+                lines: tuple[int, int]) -> list[T.InlayHint]:
+    first, last = lines
+    code = snapshot.assembly.program.code
+    hints = []
+    for index, seen in live.seen().items():
+        instruction = code[index]
+        if first <= instruction.line <= last:
+            hints.append(T.InlayHint(
+                position=snapshot.convert.lsp_position(instruction.line,
+                                                       len(snapshot.assembly.texts[
+                                                           instruction.line])),
+                label=live_label(seen), padding_left=True,
+                tooltip="the top of the stack after this line, in the sandbox run"))
+    return hints
+
+
 
 
 def stack_label(after: StackInfo) -> str:

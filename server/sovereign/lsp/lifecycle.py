@@ -52,8 +52,7 @@ async def configuration_changed(ls: SovereignServer,
     await ls.generations.reset()
     ls.searches.clear()  # searched under the old limits
     recheck_all(ls)
-    if _client_refreshes_inlay_hints(ls):
-        ls.workspace_inlay_hint_refresh(None)
+    ls.refresh_inlay_hints()
 
 
 async def _pull_settings(ls: SovereignServer, pushed: object = None) -> None:
@@ -70,8 +69,3 @@ async def _pull_settings(ls: SovereignServer, pushed: object = None) -> None:
         LOG.info("settings: %s", changed_from_defaults(settings))
         ls.settings_logged = settings
     ls.settings = settings
-
-
-def _client_refreshes_inlay_hints(ls: SovereignServer) -> bool:
-    workspace = ls.client_capabilities.workspace
-    return bool(workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support)

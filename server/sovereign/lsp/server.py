@@ -23,6 +23,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..lang.assembler import Program
+from ..vm.executable import Executable
 from ..vm.sandbox import RunResult, run_program
 from .documents import Documents, Snapshot
 from .llm_state import Generations
@@ -111,9 +112,16 @@ class SovereignServer(LanguageServer):
         """Run a program in the sandbox, under the current settings, on the worker thread: the
         server keeps answering meanwhile, and a cancelled request stops waiting for it. At an
         LLM instruction it uses an answer generated earlier, never a new one."""
-        run = partial(run_program, program, self.settings.sandbox,
+        prepared = Executable(program, live=self.settings.live_values)
+        run = partial(run_program, prepared, self.settings.sandbox,
                       fulfil=self.generations.answer)
         return await asyncio.get_running_loop().run_in_executor(self._sandbox, run)
+
+    def refresh_inlay_hints(self) -> None:
+        """Ask the client to ask for inlay hints again, if it can."""
+        workspace = self.client_capabilities.workspace
+        if workspace and workspace.inlay_hint and workspace.inlay_hint.refresh_support:
+            self.workspace_inlay_hint_refresh(None)
 
     def snapshot(self, uri: str) -> Snapshot | None:
         """The current snapshot of an open document, or None if the client has not opened it."""

@@ -72,6 +72,8 @@ class Settings:
     as camelCase (`maxSteps`), so no limit is written twice."""
     diagnostics: DiagnosticsSettings = DiagnosticsSettings()
     inlay_hints: InlayHintSettings = InlayHintSettings()
+    live_values: bool = False
+    """Inlay hints of what each line left on top of the stack in the sandbox run."""
     llm: LlmSettings = LlmSettings()
     evolve: EvolveSettings = EvolveSettings()
 

@@ -208,6 +208,9 @@ class _Block:
         instruction = self.exe.program.code[index]
         _EMITTERS[instruction.op](self, index, instruction.op, instruction.arg,
                                   self.exe.targets[index])
+        if self.exe.live and instruction.op not in ENDS_BLOCK:
+            top = self.sym[-1].value() if self.sym else "(stack[-1] if stack else None)"
+            self.lines.append(f"note({index}, {top})")
 
     # One emitter per opcode (see _EMITTERS): each writes the Python for one instruction,
     # given its index, opcode, operand and jump target.
@@ -435,6 +438,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "def unit(m):",
         "    stack = m.stack; pop = stack.pop; calls = m.calls; mem = m.memory; out = m.output",
         "    visit = m.visit",
+        *(["    note = m.live.note"] if exe.live else []),
         "    config = m.config; maxs = config.max_stack; maxc = config.max_call_depth",
         "    maxlen = config.max_string; maxo = config.max_output",
         f"    longest = min(maxlen, {LONG_STRING})",

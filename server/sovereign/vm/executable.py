@@ -37,8 +37,10 @@ class Executable:
     """The prepared form of a `Program`; see the module docstring."""
 
     def __init__(self, program: Program, *, hot: int = HOT, grow: bool = True,
-                 watch: Iterable[int] = ()) -> None:
+                 watch: Iterable[int] = (), live: bool = False) -> None:
         self.program = program
+        self.live = live
+        """Whether runs record live values (live.py); compiled code records them too."""
         self.hot = hot
         self.grow = grow
         """Whether units grow (see the module docstring); tests turn it off to make control

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..lang.assembler import INT_MAX, INT_MIN, Program, Value
+from ..lang.opcodes import ENDS_BLOCK
 from .arithmetic import divide, remainder
 from .config import VMConfig
 from .errors import Fault, VMError
 from .executable import Executable
+from .live import LiveValues
 from .units import CLOCK_WORK, LEFT_UNIT, TO_REFERENCE
 
 CLOCK_STRIDE = 16_384
@@ -134,6 +136,8 @@ class Machine:
         self.pending: LLMRequest | None = None
         self.visits: dict[int, Visit] = {}
         """The watched instructions (`Executable.watch`) that ran, and when."""
+        self.live = LiveValues(self.exe.size) if self.exe.live else None
+        self._recorded = [instruction.op not in ENDS_BLOCK for instruction in self.code]
         self.compiled = compiled and tracer is None
         self.tracer = tracer
         """Called after each instruction the reference runs, with the machine and the
@@ -301,6 +305,8 @@ class Machine:
         need not look for it."""
         operations, args = self._operations, self._args
         is_leader, size, tracer = self.exe.is_leader, self.exe.size, self.tracer
+        note = None if self.live is None else self.live.note
+        recorded, stack = self._recorded, self.stack
         steps, gate = self.steps, self.gate
         try:
             while True:
@@ -318,6 +324,8 @@ class Machine:
                     next_pc = target
                 steps += 1
                 self.pc = next_pc
+                if note is not None and recorded[pc]:
+                    note(pc, stack[-1] if stack else None)
                 if tracer is not None:
                     self.steps = steps
                     tracer(self, pc)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..lang.assembler import Program, Value
 from .config import VMConfig
 from .executable import Executable
+from .live import LiveValues
 from .machine import Failed, Halted, LLMRequest, Machine, Outcome, Suspended, Visit
 
 
@@ -57,6 +58,8 @@ class RunResult:
     steps: int
     visits: dict[int, Visit] = field(default_factory=dict)
     """When each watched instruction ran (`Executable(..., watch=...)`)."""
+    live: LiveValues | None = None
+    """What each instruction left on top of the stack (`Executable(..., live=True)`)."""
 
     @property
     def halted(self) -> bool:
@@ -124,5 +127,5 @@ def _answered(machine: Machine, answer: str | Answer | Refusal) -> Outcome:
 
 def _result(machine: Machine, outcome: Outcome) -> RunResult:
     return RunResult(outcome, machine.text_output, dict(machine.memory), tuple(machine.stack),
-                     machine.steps, dict(machine.visits))
+                     machine.steps, dict(machine.visits), machine.live)
 
