@@ -209,8 +209,18 @@ class _Block:
         _EMITTERS[instruction.op](self, index, instruction.op, instruction.arg,
                                   self.exe.targets[index])
         if self.exe.live and instruction.op not in ENDS_BLOCK:
-            top = self.sym[-1].value() if self.sym else "(stack[-1] if stack else None)"
-            self.lines.append(f"note({index}, {top})")
+            self._note(index)
+
+    def _note(self, index: int) -> None:
+        """Record the stack top after instruction `index` (live.py's `note`, inlined: it runs
+        after every instruction)."""
+        top = self.sym[-1].value() if self.sym else "(stack[-1] if stack else None)"
+        if not top.isidentifier():
+            temp = self._temp()
+            self.lines.append(f"{temp} = {top}")
+            top = temp
+        self.lines += [f"if not counts[{index}]: firsts[{index}] = {top}",
+                       f"counts[{index}] += 1", f"lasts[{index}] = {top}"]
 
     # One emitter per opcode (see _EMITTERS): each writes the Python for one instruction,
     # given its index, opcode, operand and jump target.
@@ -438,7 +448,8 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "def unit(m):",
         "    stack = m.stack; pop = stack.pop; calls = m.calls; mem = m.memory; out = m.output",
         "    visit = m.visit",
-        *(["    note = m.live.note"] if exe.live else []),
+        *(["    counts = m.live.counts; firsts = m.live.firsts; lasts = m.live.lasts"]
+          if exe.live else []),
         "    config = m.config; maxs = config.max_stack; maxc = config.max_call_depth",
         "    maxlen = config.max_string; maxo = config.max_output",
         f"    longest = min(maxlen, {LONG_STRING})",
