@@ -160,6 +160,20 @@ async def test_pause_stops_an_endless_loop(dap: DapClient, tmp_path: Path) -> No
     assert 1 <= await dap.line() <= 3
 
 
+async def test_what_a_running_program_prints_arrives_while_it_runs(dap: DapClient,
+                                                                   tmp_path: Path) -> None:
+    program = tmp_path / "chatty.sov"
+    program.write_text('again: PUSH "tick"\nPRINT\nJMP again\n')
+    await dap.ok("initialize")
+    await dap.ok("launch", program=str(program))
+    await dap.event("initialized")
+    await dap.ok("configurationDone")
+    printed = await dap.event("output")
+    assert printed["category"] == "stdout" and printed["output"].startswith("tick\n")
+    await dap.ok("pause", threadId=1)
+    assert (await dap.stopped())["reason"] == "pause"
+
+
 async def test_stop_on_entry_and_the_end_of_the_program(dap: DapClient,
                                                         counting: Path) -> None:
     stop = await dap.launch(counting, stopOnEntry=True)

@@ -78,6 +78,9 @@ FILTERS = [
         "memory, output...)", condition_description="only these kinds or codes"),
 ]
 
+OUTPUT_EVERY = 0.1
+"""Seconds between two looks at what a running program printed."""
+
 SHOWN = 1_000
 """The characters of a string value the Variables view shows."""
 
@@ -265,7 +268,7 @@ class Adapter:
 
     def _run(self, command: Callable[[], Stop], ask: LLMRequest | None = None) -> None:
         """Run `command` on a worker thread (after asking the LLM, if `ask`), then tell the
-        client where it stopped."""
+        client where it stopped. Meanwhile what the program prints is sent as it comes."""
         async def run() -> None:
             session = self.session
             assert session is not None
@@ -273,7 +276,11 @@ class Adapter:
                 if ask is not None:
                     self._console(f"asking a model for {ask.kind}: {ask.prompt}")
                     session.answer(await self.asker.ask(ask))
-                stop = await asyncio.to_thread(command)
+                worker = asyncio.create_task(asyncio.to_thread(command))
+                while not worker.done():
+                    await asyncio.wait([worker], timeout=OUTPUT_EVERY)
+                    self._flush_output()
+                stop = worker.result()
             except Exception:  # a bug here must end the session visibly, not hang it
                 self.running = None
                 self.event("output", {"category": "stderr", "output": "the debugger failed:\n"
@@ -310,11 +317,11 @@ class Adapter:
 
     def _flush_output(self) -> None:
         assert self.session is not None
-        lines = self.session.machine.output
-        if len(lines) > self.sent_lines:
-            text = "".join(line + "\n" for line in lines[self.sent_lines:])
-            self.event("output", {"category": "stdout", "output": text})
-            self.sent_lines = len(lines)
+        new = self.session.machine.output[self.sent_lines:]  # the worker may be appending
+        if new:
+            self.event("output", {"category": "stdout",
+                                  "output": "".join(line + "\n" for line in new)})
+            self.sent_lines += len(new)
 
     def _log(self, text: str) -> None:
         """A logpoint's message (written from the worker thread)."""
