@@ -3,7 +3,7 @@ nearest) lands on the very state a fresh run reaches, on random programs."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sovereign.debug.session import Options, Session
@@ -33,6 +33,8 @@ def _state(session: Session) -> tuple[MachineState, tuple[str, ...]]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_programs(), st.integers(0, 80), st.integers(0, 80), st.integers(1, 9))
+@example('PUSH #5\nSTORE x\nPUSH "s"\nSTORE y\nL0:\nLLMGEN "make code"', 7, 0, 1)  # ends
+# at its answer: halted then, as after any last instruction
 def test_stepping_back_lands_on_the_state_a_fresh_run_reaches(
         source: str, forward: int, back: int, every: int) -> None:
     program = assemble(source).program

@@ -140,9 +140,8 @@ class Adapter:
             "type": "response", "request_seq": request_seq if isinstance(request_seq, int)
             else 0, "command": str(message.get("command", "")), "success": error is None,
         }
-        if error is not None:
+        if error is not None:  # no body.error: its `format` would read braces as variables
             response["message"] = error
-            response["body"] = {"error": {"id": 1, "format": error, "showUser": True}}
         elif isinstance(body, Encoded):
             self.writer.send(response, body.json)
             return

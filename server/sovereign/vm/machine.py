@@ -201,6 +201,7 @@ class Machine:
         self.stack.append(result)
         self.steps += 1
         self.pc += 1
+        self.halted = self.pc >= self.exe.size  # as `step` says it of any last instruction
         return None
 
     def resume_error(self, kind: str, message: str) -> Failed:
