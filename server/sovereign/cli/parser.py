@@ -4,6 +4,7 @@ configuration)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib
 import math
@@ -11,7 +12,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..lang.program_schema import STRUCTURED
@@ -22,18 +23,41 @@ if TYPE_CHECKING:
 
     from ..host.services import LLMConfig
 
-    Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+    Commands: TypeAlias = argparse._SubParsersAction["_Parser"]
 
 UNSUPPORTED_TRANSPORTS = ("--node-ipc", "--socket", "--pipe")
 """Transports LSP clients may ask for that this server does not speak: each is refused with
 a message that says what to use instead, rather than argparse's bare "unrecognized"."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, told the terminal's width as `shutil.get_terminal_size`
+    finds it: argparse makes a formatter for every `add_argument`, and the default one imports
+    shutil (with bz2 and lzma), a twentieth of `sovereign run`'s start."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_columns() - 2)
+
+
+def _columns() -> int:
+    with contextlib.suppress(KeyError, ValueError):
+        return int(os.environ["COLUMNS"])
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"formatter_class": _Formatter, **kwargs})
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="sovereign", description="The Sovereign assembly "
+    top = _Parser(prog="sovereign", description="The Sovereign assembly "
                                   "toolchain: check, run and repair programs; serve editors.")
     top.add_argument("--version", action="version", version=f"sovereign {__version__}")
-    commands = top.add_subparsers(required=True, metavar="COMMAND")
+    commands = top.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
     for add in (_check, _run, _evolve, _models, _lsp, _dap):
         add(commands)
     return top
