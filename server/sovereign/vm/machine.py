@@ -305,17 +305,15 @@ class Machine:
         reports the steps before the failing instruction). HALT ends a block, so the loop
         need not look for it."""
         operations, args = self._operations, self._args
-        is_leader, size, tracer = self.exe.is_leader, self.exe.size, self.tracer
-        note = None if self.live is None else self.live.note
-        recorded, stack = self._recorded, self.stack
-        steps, gate = self.steps, self.gate
+        is_leader, size = self.exe.is_leader, self.exe.size
+        observed = self.live is not None or self.tracer is not None
+        steps, gate, pc = self.steps, self.gate, self.pc
         try:
             while True:
                 if steps >= gate:
                     self.steps = steps
                     self._at_gate()
                     gate = self.gate
-                pc = self.pc
                 target = operations[pc](self, args[pc])
                 if target is None:
                     next_pc = pc + 1
@@ -325,15 +323,21 @@ class Machine:
                     next_pc = target
                 steps += 1
                 self.pc = next_pc
-                if note is not None and recorded[pc]:
-                    note(pc, stack[-1] if stack else None)
-                if tracer is not None:
+                if observed:
                     self.steps = steps
-                    tracer(self, pc)
+                    self._observe(pc)
                 if next_pc >= size or is_leader[next_pc]:
                     return
+                pc = next_pc
         finally:
             self.steps = steps
+
+    def _observe(self, pc: int) -> None:
+        """After instruction `pc`, for a run that records live values or is traced."""
+        if self.live is not None and self._recorded[pc]:
+            self.live.note(pc, self.stack[-1] if self.stack else None)
+        if self.tracer is not None:
+            self.tracer(self, pc)
 
     def _set_gate(self) -> None:
         """Compiled blocks run while steps stay below the gate: the step limit or the next look
@@ -367,7 +371,6 @@ class Machine:
                         "steps: possible infinite loop")
 
     def _push(self, arg: Decoded) -> int | None:
-        assert arg is not None
         if len(self.stack) >= self._max_stack:
             self._room(1)
         if type(arg) is str:
@@ -505,13 +508,13 @@ class Machine:
         return None
 
     def _store(self, arg: Decoded) -> int | None:
-        if not self.stack:
+        stack, memory = self.stack, self.memory
+        if not stack:
             self._need("STORE", 1)
-        name = str(arg)
-        if name not in self.memory and len(self.memory) >= self.config.max_names:
-            raise Fault("MemoryLimitExceeded", f"cannot store '{name}': the memory "
+        if arg not in memory and len(memory) >= self.config.max_names:
+            raise Fault("MemoryLimitExceeded", f"cannot store '{arg}': the memory "
                         f"already holds the limit of {self.config.max_names} names")
-        self.memory[name] = self.stack.pop()
+        memory[arg] = stack.pop()
         return None
 
     def _load(self, arg: Decoded) -> int | None:
