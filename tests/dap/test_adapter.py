@@ -174,6 +174,21 @@ async def test_what_a_running_program_prints_arrives_while_it_runs(dap: DapClien
     assert (await dap.stopped())["reason"] == "pause"
 
 
+async def test_the_client_is_told_when_history_reaches_its_bound(dap: DapClient,
+                                                                 tmp_path: Path) -> None:
+    program = tmp_path / "long.sov"
+    program.write_text("PUSH #0\nSTORE i\nloop: LOAD i\nPUSH #1\nADD\nDUP\nSTORE i\n"
+                       "PUSH #500\nLT\nJNZ loop\nHALT\n")
+    stop = await dap.launch(program, breakpoints=[11], snapshotInterval=10, historyLimit=50)
+    assert stop["reason"] == "breakpoint"
+    told = dap.output("console")
+    assert "step back now reaches step" in told and "historyLimit 50 values" in told
+    await dap.ok("reverseContinue", threadId=1)  # no breakpoint before: as far as it goes
+    stop = await dap.stopped()
+    assert stop["reason"] == "entry" and "the history starts at step" in stop["description"]
+    assert await dap.line() != 1
+
+
 async def test_stop_on_entry_and_the_end_of_the_program(dap: DapClient,
                                                         counting: Path) -> None:
     stop = await dap.launch(counting, stopOnEntry=True)

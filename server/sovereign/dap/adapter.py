@@ -102,6 +102,7 @@ class Adapter:
         self.running: asyncio.Task[None] | None = None
         self.ended = False
         self.sent_lines = 0
+        self.told_history = False
         self.memory_view = MemoryView()
         self.done = asyncio.Event()
         """Set when the client disconnected: the adapter's loop ends."""
@@ -294,6 +295,7 @@ class Adapter:
 
     def _tell(self, stop: Stop) -> None:
         self._flush_output()
+        self._tell_history()
         if stop.reason == "ended":
             self._end(stop.error)
             return
@@ -304,6 +306,16 @@ class Adapter:
         if stop.error is not None:
             body["text"] = stop.error.message
         self.event("stopped", body)
+
+    def _tell_history(self) -> None:
+        """Say once that the history reached its bound, and so how far back one can go."""
+        assert self.session is not None
+        history = self.session.history
+        if history.dropped and not self.told_history:
+            self.told_history = True
+            self._console(f"step back now reaches step {history.earliest:,} at the earliest: "
+                          "older states were dropped to keep the history within its bound "
+                          f"(historyLimit {history.max_values:,} values)")
 
     def _end(self, error: VMError | None) -> None:
         if error is not None:
