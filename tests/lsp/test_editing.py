@@ -174,6 +174,7 @@ async def test_live_values_show_what_each_line_left_on_the_stack_in_the_sandbox_
     shown = {h.position.line: (h.position.character, h.label) for h in hints or []}
     assert shown[0] == (7, "⟶ 0")
     assert shown[2] == (12, "⟶ 0 … 9 (×10)")
+    assert shown[3] == (7, "⟶ 1 (×10)")  # the same value every time
     assert shown[4] == (3, "⟶ 1 … 10 (×10)")
     assert shown[1] == (7, "⟶ (empty)")
     assert shown[6] == (15, "⟶ 1 … 10 (×10)")  # at the end of the line, after its comment

@@ -13,7 +13,8 @@ let vscode: VSCode;
 
 before(async () => {
   vscode = await VSCode.launch("debug", { "counting.sov": COUNTING, "divide.sov": DIVIDE },
-                               { "debug.toolBarLocation": "floating" });
+                               { "debug.toolBarLocation": "floating", "sovereign.liveValues": true,
+                                 "sovereign.diagnostics.debounceMs": 50 });
 });
 
 after(async () => {
@@ -27,6 +28,20 @@ function variables(text: string | RegExp) {
 function topFrame(text: RegExp) {
   return vscode.page.locator(".debug-call-stack .monaco-list-row.selected", { hasText: text });
 }
+
+test("live values show what each line left on the stack in the sandbox run", async () => {
+  await vscode.step("open the program: its loop's lines show their first and last values",
+                    async () => {
+    await vscode.openFile("counting.sov");
+    await vscode.linesWhere((lines) => lines.some(
+      (line) => line.startsWith("loop: LOAD i") && line.includes("⟶ 0 … 2 (×3)")), 60_000);
+    const lines = await vscode.editorLines();
+    assert.ok(lines.some((l) => l.startsWith("PUSH #0") && l.endsWith("⟶ 0")), lines.join("\n"));
+    assert.ok(lines.some((l) => l.startsWith("PUSH #1") && l.endsWith("⟶ 1 (×3)")),
+              lines.join("\n"));
+    assert.ok(lines.some((l) => l === "JNZ loop"), lines.join("\n"));  // a jump shows none
+  });
+});
 
 test("F5 stops at a breakpoint; the Variables view shows the stack and memory", async () => {
   await vscode.step("open the program and set a breakpoint on line 15", async () => {

@@ -49,7 +49,8 @@ LIVE_CHARACTERS = 24
 
 
 def live_label(seen: Seen) -> str:
-    """`⟶ 5`, or for a line run more than once `⟶ 1 … 10 (×10)`: the first and last values."""  # noqa: RUF002
+    """`⟶ 5`, or for a line run more than once `⟶ 1 … 10 (×10)`: the first and last values
+    (one, if they are the same: `⟶ 1 (×10)`)."""  # noqa: RUF002
     def value(top: Value | None) -> str:
         if top is None:
             return "(empty)"
@@ -59,4 +60,6 @@ def live_label(seen: Seen) -> str:
 
     if seen.count == 1:
         return f"⟶ {value(seen.first)}"
+    if type(seen.first) is type(seen.last) and seen.first == seen.last:
+        return f"⟶ {value(seen.first)} (×{seen.count:,})"
     return f"⟶ {value(seen.first)} … {value(seen.last)} (×{seen.count:,})"
