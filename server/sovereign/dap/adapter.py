@@ -11,13 +11,8 @@ are answered only while the program is stopped.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
-import os
-import stat
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,17 +21,17 @@ from cattrs import transform_error
 
 from ..debug.expressions import ExpressionError, evaluate, literal
 from ..debug.session import Options, Session, Stop, Wanted
-from ..lang.assembler import Value, assemble
-from ..vm.config import VMConfig
-from ..vm.errors import RUNTIME_ERRORS, VMError
+from ..vm.errors import VMError
 from ..vm.machine import LLMRequest
+from .errors import RequestError
+from .exceptions import FILTERS, error_filter
+from .launching import assembled, limits
 from .llm import Asker
 from .messages import (
     CONVERTER,
     Breakpoint,
     Capabilities,
     EvaluateArguments,
-    ExceptionBreakpointsFilter,
     ExceptionDetails,
     ExceptionInfo,
     InitializeArguments,
@@ -54,7 +49,8 @@ from .messages import (
     Variable,
     VariablesArguments,
 )
-from .wire import COMPACT, Writer
+from .variables import Encoded, MemoryView, cut, encoded, variable
+from .wire import Writer
 
 THREAD = 1
 """A Sovereign program has one thread."""
@@ -62,33 +58,10 @@ THREAD = 1
 STACK, MEMORY, OUTPUT, REQUEST = 1, 2, 3, 4
 """The variables references of the scopes."""
 
-LIMITS = frozenset({
-    "StepLimitExceeded", "TimeLimitExceeded", "MemoryLimitExceeded", "StringTooLong",
-    "OutputLimitExceeded", "MemoryBudgetExceeded", "StackOverflow", "CallDepthExceeded",
-})
-"""The runtime errors that say a limit was reached, rather than that the program is wrong."""
-
-FILTERS = [
-    ExceptionBreakpointsFilter(
-        "errors", "Runtime errors", "Stop where the program fails (a division by zero, a "
-        "failed ASSERT, a type mismatch...)",
-        condition_description="only these kinds or codes, e.g. DivisionByZero, R313"),
-    ExceptionBreakpointsFilter(
-        "limits", "Limits reached", "Stop where the program reaches a limit (steps, stack, "
-        "memory, output...)", condition_description="only these kinds or codes"),
-]
-
 OUTPUT_EVERY = 0.1
 """Seconds between two looks at what a running program printed."""
 
-SHOWN = 1_000
-"""The characters of a string value the Variables view shows."""
-
 T = TypeVar("T")
-
-
-class RequestError(Exception):
-    """A request that cannot be carried out: answered with success false and this message."""
 
 
 class Adapter:
@@ -186,8 +159,8 @@ class Adapter:
             raise RequestError("a program is already being debugged")
         self.launch_args = self._arguments(raw, LaunchArguments)
         self.path = Path(self.launch_args.program).expanduser().resolve()
-        program = _assembled(self.path)
-        options = Options(_limits(self.launch_args), self.launch_args.snapshot_interval,
+        program = assembled(self.path)
+        options = Options(limits(self.launch_args), self.launch_args.snapshot_interval,
                           self.launch_args.history_limit)
         self.session = Session(program, options, log=self._log)
         self.asker.configure(self.launch_args.host, self.launch_args.model)
@@ -216,7 +189,7 @@ class Adapter:
         session = self._launched()
         chosen: dict[str, str | None] = {name: None for name in arguments.filters}
         chosen.update({o.filter_id: o.condition for o in arguments.filter_options})
-        session.stop_on_error = _error_filter(chosen)
+        session.stop_on_error = error_filter(chosen)
 
     async def configuration_done(self, raw: dict[str, Any]) -> None:
         self._stopped()
@@ -393,20 +366,20 @@ class Adapter:
         machine = session.machine
         if reference == STACK:
             stack = machine.stack
-            return [_json(_variable(f"{index}" + (" (top)" if index == 0 else ""),
+            return [encoded(variable(f"{index}" + (" (top)" if index == 0 else ""),
                                     stack[-1 - index]))
                     for index in range(*window.indices(len(stack)))]
         if reference == MEMORY:
             return self.memory_view.shown(machine.memory)[window]
         if reference == OUTPUT:
-            return [_json(Variable(str(number + 1), _cut(machine.output[number])))
+            return [encoded(Variable(str(number + 1), cut(machine.output[number])))
                     for number in range(*window.indices(len(machine.output)))]
         if reference == REQUEST and session.pending is not None:
             request = session.pending
-            shown = [_variable("kind", request.kind), _variable("prompt", request.prompt)]
+            shown = [variable("kind", request.kind), variable("prompt", request.prompt)]
             if request.code is not None:
-                shown.append(_variable("code", request.code))
-            return [_json(variable) for variable in shown][window]
+                shown.append(variable("code", request.code))
+            return [encoded(item) for item in shown][window]
         raise RequestError(f"there are no variables under reference {reference}")
 
     async def set_variable(self, raw: dict[str, Any]) -> Variable:
@@ -420,7 +393,7 @@ class Adapter:
             raise RequestError(str(error)) from None
         session.set_memory(arguments.name, value)
         self.sent_lines = len(session.machine.output)
-        return _variable(arguments.name, value)
+        return variable(arguments.name, value)
 
     async def evaluate(self, raw: dict[str, Any]) -> dict[str, Any]:
         arguments = self._arguments(raw, EvaluateArguments)
@@ -429,7 +402,7 @@ class Adapter:
             value = evaluate(arguments.expression, session.state)
         except ExpressionError as error:
             raise RequestError(str(error)) from None
-        shown = _variable("", value)
+        shown = variable("", value)
         return {"result": shown.value, "type": shown.type, "variablesReference": 0}
 
     async def exception_info(self, raw: dict[str, Any]) -> ExceptionInfo:
@@ -488,103 +461,6 @@ class Adapter:
 
     def _column_out(self, column: int) -> int:
         return column + 1 if self.client.columns_start_at1 else column
-
-
-def _assembled(path: Path) -> Any:
-    """The program at `path`, or a RequestError that says why it cannot be debugged."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise RequestError(f"{path} is not a regular file")
-        source = path.read_bytes()
-    except OSError as error:
-        raise RequestError(f"cannot read {path}: {error.strerror}") from None
-    assembly = assemble(source)
-    if not assembly.ok:
-        errors = [f for f in assembly.findings if f.is_error][:5]
-        where = "; ".join(f"line {f.span.line + 1}: {f.code} {f.message}" for f in errors)
-        raise RequestError(f"{path.name} does not assemble: {where}")
-    return assembly.program
-
-
-def _limits(launch: LaunchArguments) -> VMConfig:
-    """`sovereign run`'s limits, with those the launch configuration sets."""
-    given = {field.name: getattr(launch, field.name) for field in dataclasses.fields(VMConfig)
-             if getattr(launch, field.name, None) is not None}
-    try:
-        return dataclasses.replace(VMConfig.run_defaults(), **given)
-    except ValueError as error:
-        raise RequestError(f"launch configuration: {error}") from None
-
-
-def _error_filter(chosen: dict[str, str | None]) -> Callable[[VMError], bool]:
-    """Which runtime errors stop the program, from the exception filters the user ticked and
-    their conditions (lists of kinds or codes)."""
-    wanted: dict[str, frozenset[str] | None] = {}
-    for filter_id, condition in chosen.items():
-        if filter_id not in ("errors", "limits"):
-            raise RequestError(f"there is no exception filter '{filter_id}'")
-        wanted[filter_id] = None if not condition else _kinds(condition)
-
-    def stops(error: VMError) -> bool:
-        kinds = wanted.get("limits" if error.kind in LIMITS else "errors", frozenset())
-        return kinds is None or error.kind in kinds
-
-    return stops
-
-
-def _kinds(condition: str) -> frozenset[str]:
-    by_code = {code: kind for kind, code in RUNTIME_ERRORS.items()}
-    kinds = set()
-    for word in condition.replace(",", " ").split():
-        kind = by_code.get(word.upper(), word)
-        if kind not in RUNTIME_ERRORS:
-            raise RequestError(f"'{word}' is not a runtime error kind or code (for example "
-                               "DivisionByZero or R301)")
-        kinds.add(kind)
-    return frozenset(kinds)
-
-
-def _variable(name: str, value: Value, evaluate_name: str | None = None) -> Variable:
-    if isinstance(value, int):
-        return Variable(name, str(value), type="integer", evaluate_name=evaluate_name)
-    return Variable(name, _cut(value, repr), type="string", evaluate_name=evaluate_name)
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """A response body already encoded as JSON."""
-
-    json: str
-
-
-def _json(variable: Variable) -> str:
-    return json.dumps(CONVERTER.unstructure(variable), ensure_ascii=False, separators=COMPACT)
-
-
-class MemoryView:
-    """The Memory scope as the wire shows it, kept from stop to stop: between two stops few
-    names change, and a program may hold thousands, so each is encoded once per value."""
-
-    def __init__(self) -> None:
-        self._shown: dict[str, tuple[Value, str]] = {}
-
-    def shown(self, memory: dict[str, Value]) -> list[str]:
-        view = []
-        for name in sorted(memory):
-            value = memory[name]
-            kept = self._shown.get(name)
-            if kept is None or not (kept[0] is value or (type(kept[0]) is type(value)
-                                                         and kept[0] == value)):
-                kept = value, _json(_variable(name, value, evaluate_name=name))
-                self._shown[name] = kept
-            view.append(kept[1])
-        return view
-
-
-def _cut(text: str, show: Callable[[str], str] = str) -> str:
-    if len(text) <= SHOWN:
-        return show(text)
-    return f"{show(text[:SHOWN])}... ({len(text):,} characters)"
 
 
 Handler = Callable[[Adapter, dict[str, Any]], Awaitable[Any]]
