@@ -40,3 +40,20 @@ async def test_llmgen_stops_shows_the_request_and_continues_with_a_validated_ans
     assert (await dap.variables("Stack"))["0 (top)"] == repr("PUSH #7\nPRINT")
     assert len(ollama.requests) == asked
     assert "asking a model for LLMGEN: print 7" in dap.output("console")
+
+
+async def test_evolve_stops_with_the_code_to_repair_and_goes_on_with_the_repair(
+        dap: DapClient, ollama: FakeOllama, tmp_path: Path) -> None:
+    ollama.script("qwen2.5-coder:7b", chunks=["PUSH #10\nPUSH #2\nDIV\nPRINT"])
+    program = tmp_path / "evolve.sov"
+    program.write_text('PUSH "PUSH #10\\nPUSH #0\\nDIV\\nPRINT"\nEVOLVE "Division by zero"\n'
+                       "PRINT\n")
+    stop = await dap.launch(program, host=ollama.url, model="qwen2.5-coder:7b")
+    assert stop["reason"] == "llm" and stop["description"] == "EVOLVE asks: Division by zero"
+    assert await dap.variables("LLM request") == {
+        "kind": "'EVOLVE'", "prompt": "'Division by zero'",
+        "code": repr("PUSH #10\nPUSH #0\nDIV\nPRINT")}
+    await dap.ok("continue", threadId=1)
+    assert (await dap.stopped())["event"] == "terminated"
+    assert (await dap.event("exited"))["exitCode"] == 0
+    assert "DIV" in dap.output() and "PUSH #0" not in dap.output()
