@@ -253,6 +253,18 @@ def test_llmgen_suspends_and_resumes() -> None:
     assert machine.steps == 4
 
 
+def test_the_wait_for_an_llm_answer_is_not_the_programs_time() -> None:
+    """A model may take a minute to load; the answer, however long, is then charged to the
+    program's meters without looking at a clock that counted the wait."""
+    now = [0.0]
+    machine = Machine(program("LLMGEN 'write code'\nPOP\nHALT"),
+                      VMConfig(max_millis=100, max_string=2 * CLOCK_WORK,
+                               max_memory=4 * CLOCK_WORK), clock=lambda: now[0])
+    assert isinstance(machine.run(), Suspended)
+    now[0] = 60.0
+    assert machine.resume("x" * CLOCK_WORK) == Halted()
+
+
 def test_evolve_replaces_the_code() -> None:
     machine = Machine(program("PUSH 'PUSH #1\\nPUSH #0\\nDIV'\nEVOLVE 'division by zero'"))
     outcome = machine.run()

@@ -161,7 +161,7 @@ class Machine:
         self._clock = clock
         self._millis_left = self.config.max_millis
         self._deadline = math.inf
-        """Set by `run()`; `step()` leaves the clock alone."""
+        """Set by `run()`; `step()` and `answer()` leave the clock alone."""
 
     @property
     def text_output(self) -> str:
@@ -191,6 +191,7 @@ class Machine:
         """End a suspension with the LLM's answer pushed on the stack, and stop after the LLM
         instruction (a debugger steps on from there); Failed if the answer breaks a limit."""
         request = self._take_pending()
+        self._deadline = math.inf  # the wait for the answer is not the program's time
         try:
             self._check_string(len(result))
             self._charge(len(result))
