@@ -18,7 +18,7 @@ from ..vm.config import VMConfig
 from ..vm.errors import VMError
 from ..vm.executable import Executable
 from ..vm.machine import Failed, Halted, LLMRequest, Machine, Suspended
-from ..vm.sandbox import Answer, Refusal
+from ..vm.sandbox import give
 from .expressions import ExpressionError, Node, State, parse
 from .history import MAX_VALUES, SNAPSHOT_EVERY, History, LLMAnswer
 
@@ -221,7 +221,7 @@ class Session:
         if answer is None:
             assert self.machine.pending is not None
             return _asks(self.machine.pending)
-        failed = _apply(self.machine, answer)
+        failed = give(self.machine, answer)
         self.history.record(self.machine)
         return self._breakpoint() if failed is None else self._failed(failed.error)
 
@@ -304,7 +304,7 @@ class Session:
     def _replay_step(self) -> None:
         outcome = self.machine.step()
         if isinstance(outcome, Suspended):
-            _apply(self.machine, self.history.answers[self.machine.steps])
+            give(self.machine, self.history.answers[self.machine.steps])
 
     def _last_breakpoint_before(self, steps: int) -> int | None:
         """The latest step before `steps` at which a breakpoint's condition holds, searched
@@ -347,15 +347,6 @@ class Session:
 
 def _asks(request: LLMRequest) -> Stop:
     return Stop("llm", f"{request.kind} asks: {request.prompt}", request=request)
-
-
-def _apply(machine: Machine, answer: LLMAnswer) -> Failed | None:
-    if isinstance(answer, Refusal):
-        return machine.resume_error(answer.kind, answer.message)
-    if isinstance(answer, Answer):
-        machine.memory.update(answer.notes)
-        return machine.answer(answer.code)
-    return machine.answer(answer)
 
 
 def _shown(value: Value) -> str:

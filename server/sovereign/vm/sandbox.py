@@ -117,12 +117,19 @@ async def run_program_async(
 
 
 def _answered(machine: Machine, answer: str | Answer | Refusal) -> Outcome:
+    failed = give(machine, answer)
+    return machine.run() if failed is None else failed
+
+
+def give(machine: Machine, answer: str | Answer | Refusal) -> Failed | None:
+    """End a suspended machine's LLM instruction with a host's answer, without running on
+    (a debugger steps from there): Failed for a refusal, or an answer that breaks a limit."""
     if isinstance(answer, Refusal):
         return machine.resume_error(answer.kind, answer.message)
     if isinstance(answer, Answer):
         machine.memory.update(answer.notes)
-        return machine.resume(answer.code)
-    return machine.resume(answer)
+        return machine.answer(answer.code)
+    return machine.answer(answer)
 
 
 def _result(machine: Machine, outcome: Outcome) -> RunResult:
