@@ -106,18 +106,17 @@ class DapClient:
         number, or a SourceBreakpoint), and answer where it first stops."""
         await self.ok("initialize", adapterID="sovereign", linesStartAt1=True,
                       columnsStartAt1=True)
-        return await self.launch_after_initialize(program, breakpoints, filters, **launch)
+        await self.configure(program, breakpoints, filters, **launch)
+        return await self.stopped()
 
-    async def launch_after_initialize(self, program: Path,
-                                      breakpoints: Sequence[int | Message] = (),
-                                      filters: Sequence[str] = ("errors", "limits"),
-                                      **launch: Any) -> Any:
+    async def configure(self, program: Path, breakpoints: Sequence[int | Message] = (),
+                        filters: Sequence[str] = ("errors", "limits"), **launch: Any) -> None:
+        """After `initialize`: launch `program` and configure it, after which it runs."""
         await self.ok("launch", program=str(program), **launch)
         await self.event("initialized")
         await self.set_breakpoints(program, breakpoints)
         await self.ok("setExceptionBreakpoints", filters=list(filters))
         await self.ok("configurationDone")
-        return await self.stopped()
 
     async def set_breakpoints(self, program: Path,
                               lines: Sequence[int | Message]) -> list[Message]:

@@ -150,9 +150,7 @@ async def test_pause_stops_an_endless_loop(dap: DapClient, tmp_path: Path) -> No
     program = tmp_path / "forever.sov"
     program.write_text("again: PUSH #1\nPOP\nJMP again\n")
     await dap.ok("initialize")
-    await dap.ok("launch", program=str(program))
-    await dap.event("initialized")
-    await dap.ok("configurationDone")
+    await dap.configure(program)
     busy = await dap.request("stackTrace", threadId=1)
     assert not busy["success"] and "running" in busy["message"]
     await dap.ok("pause", threadId=1)
@@ -165,9 +163,7 @@ async def test_what_a_running_program_prints_arrives_while_it_runs(dap: DapClien
     program = tmp_path / "chatty.sov"
     program.write_text('again: PUSH "tick"\nPRINT\nJMP again\n')
     await dap.ok("initialize")
-    await dap.ok("launch", program=str(program))
-    await dap.event("initialized")
-    await dap.ok("configurationDone")
+    await dap.configure(program)
     printed = await dap.event("output")
     assert printed["category"] == "stdout" and printed["output"].startswith("tick\n")
     await dap.ok("pause", threadId=1)
@@ -216,7 +212,8 @@ async def test_bad_requests_get_error_responses_and_the_adapter_lives_on(
     assert bad_json["request_seq"] == 0
     unknown = await dap.request("flyToTheMoon")
     assert not unknown["success"] and "not supported" in unknown["message"]
-    await dap.launch_after_initialize(counting, breakpoints=[15])
+    await dap.configure(counting, breakpoints=[15])
+    assert (await dap.stopped())["reason"] == "breakpoint"
     wrong_thread = await dap.request("continue", threadId=7)
     assert not wrong_thread["success"] and "no thread 7" in wrong_thread["message"]
     wrong_type = await dap.request("stackTrace", threadId="one")
