@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ..lang.assembler import INT_MAX, INT_MIN, Value
 from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
 from .arithmetic import divide, remainder
+from .live import records
 from .units import LEFT_UNIT, TO_REFERENCE, Unit
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ class _Block:
         instruction = self.exe.program.code[index]
         _EMITTERS[instruction.op](self, index, instruction.op, instruction.arg,
                                   self.exe.targets[index])
-        if self.exe.live and instruction.op not in ENDS_BLOCK:
+        if self.exe.live and records(instruction.op):
             self._note(index)
 
     def _note(self, index: int) -> None:

@@ -8,9 +8,11 @@ about the line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..lang.assembler import Value
+from ..lang.assembler import Instruction, Value
+from ..lang.opcodes import ENDS_BLOCK
 
 
 @dataclass
@@ -23,11 +25,19 @@ class Seen:
     last: Value | None
 
 
+def records(op: str) -> bool:
+    """Whether the stack top after an instruction of `op` says something about its line."""
+    return op not in ENDS_BLOCK
+
+
 class LiveValues:
     """The record, kept in flat lists indexed by instruction: `note` runs after every step of
     a recorded run, so it must cost next to nothing."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, code: Sequence[Instruction]) -> None:
+        self.recorded = [records(instruction.op) for instruction in code]
+        """Whether each instruction is one whose stack top is recorded (`records`)."""
+        size = len(code)
         self.counts = [0] * size
         self.firsts: list[Value | None] = [None] * size
         self.lasts: list[Value | None] = [None] * size

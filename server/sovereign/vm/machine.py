@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..lang.assembler import INT_MAX, INT_MIN, Program, Value
-from ..lang.opcodes import ENDS_BLOCK
 from .arithmetic import divide, remainder
 from .config import VMConfig
 from .errors import Fault, VMError
@@ -136,8 +135,7 @@ class Machine:
         self.pending: LLMRequest | None = None
         self.visits: dict[int, Visit] = {}
         """The watched instructions (`Executable.watch`) that ran, and when."""
-        self.live = LiveValues(self.exe.size) if self.exe.live else None
-        self._recorded = [instruction.op not in ENDS_BLOCK for instruction in self.code]
+        self.live = LiveValues(self.code) if self.exe.live else None
         self.compiled = compiled and tracer is None
         self.tracer = tracer
         """Called after each instruction the reference runs, with the machine and the
@@ -335,7 +333,7 @@ class Machine:
 
     def _observe(self, pc: int) -> None:
         """After instruction `pc`, for a run that records live values or is traced."""
-        if self.live is not None and self._recorded[pc]:
+        if self.live is not None and self.live.recorded[pc]:
             self.live.note(pc, self.stack[-1] if self.stack else None)
         if self.tracer is not None:
             self.tracer(self, pc)
