@@ -162,7 +162,7 @@ class Adapter:
         program = assembled(self.path)
         options = Options(limits(self.launch_args), self.launch_args.snapshot_interval,
                           self.launch_args.history_limit)
-        self.session = Session(program, options, log=self._log)
+        self.session = Session(program, options, log=self._console)
         self.asker.configure(self.launch_args.host, self.launch_args.model)
 
     def _initialized(self) -> None:
@@ -307,11 +307,8 @@ class Adapter:
                                   "output": "".join(line + "\n" for line in new)})
             self.sent_lines += len(new)
 
-    def _log(self, text: str) -> None:
-        """A logpoint's message (written from the worker thread)."""
-        self._console(text)
-
     def _console(self, text: str) -> None:
+        """A line in the Debug Console (logpoints write from the worker thread)."""
         self.event("output", {"category": "console", "output": text + "\n"})
 
     # Looking at a stopped program.

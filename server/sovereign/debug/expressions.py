@@ -10,6 +10,7 @@ integer and a string), so that a condition says what the program itself could co
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,8 +46,10 @@ Node = Callable[[State], Value]
 """A parsed expression: evaluate it on a state."""
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> Node:
-    """Parse `text`, or raise ExpressionError saying where it goes wrong."""
+    """Parse `text`, or raise ExpressionError saying where it goes wrong. Kept: a logpoint
+    in a loop interpolates the same expressions at every hit."""
     tokens = _tokens(text)
     parser = _Parser(tokens)
     node = parser.disjunction()
