@@ -186,8 +186,6 @@ def _live_hints(snapshot: Snapshot, live: LiveValues,
     return hints
 
 
-
-
 def stack_label(after: StackInfo) -> str:
     """`→ 2 [int str]`: the depth (a range when paths differ, +n inside a subroutine, relative
     to its entry) and the types known on top, top last."""
