@@ -145,3 +145,37 @@ def test_a_chain_of_calls_is_analysed_in_linear_work_and_every_return_is_seen(
         assert not found.findings, found.findings[:3]
         work.append(counted["transfers"])
     assert work[1] <= 25 * work[0]  # 20 times deeper: linear, with room to spare
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    ("PUSH #1\nPRINT", "PUSH #1\nPRINT\nHALT", []),  # the end it fell off now has code
+    ("PUSH #1\nSTORE x\nLOAD x\nPRINT", "PUSH #1\nPOP\nLOAD x\nPRINT", ["S203 3"]),
+    ("PUSH #0\nJZ l\nl: HALT", "PUSH #0\nPOP\nl: HALT", ["S202 3"]),
+    ("CALL f\nHALT\nf: PUSH #1\nRET", "CALL f\nHALT\nf: POP\nRET", ["S204 1"]),  # its need
+])
+def test_an_edit_is_analysed_from_the_version_before(before: str, after: str,
+                                                       expected: list[str]) -> None:
+    found = analyse(program(after), analyse(program(before))).findings
+    assert [f"{f.code} {f.span.line + 1}" for f in found] == expected
+
+
+def test_an_edit_interprets_only_the_subroutine_it_changed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sovereign.lang import analysis
+
+    counted = {"transfers": 0}
+    transfer = analysis.transfer
+
+    def counting(*args: object) -> object:
+        counted["transfers"] += 1
+        return transfer(*args)  # type: ignore[arg-type]
+
+    subroutines = [f"s{k}:\n    PUSH #{k}\n    STORE x{k}\n    RET" for k in range(50)]
+    calls = "\n".join(f"    CALL s{k}" for k in range(50))
+    source = "\n".join([calls, "    HALT", *subroutines])
+    previous = analyse(program(source))
+    monkeypatch.setattr(analysis, "transfer", counting)
+    analysis.forget_runs()
+    edited = analyse(program(source.replace("PUSH #7\n", "PUSH #8\n")), previous)
+    assert counted["transfers"] == 3  # s7's three instructions; the other 49 and main kept
+    assert not edited.findings

@@ -153,6 +153,57 @@ def test_kept_analysis_runs_never_change_a_result(first: str, second: str) -> No
     assert warm.summaries == cold.summaries
 
 
+@st.composite
+def _edited(draw: st.DrawFn, source: str) -> str:
+    """`source` with a few lines replaced, inserted or deleted, or a label moved, as typing
+    does."""
+    lines = source.split("\n")
+    names = sorted(OPCODES)
+    for _ in range(draw(st.integers(1, 3))):
+        opcode = OPCODES[draw(st.sampled_from(names))]
+        line = draw(st.one_of(st.just(f"{opcode.name} {draw(_OPERANDS[opcode.operand])}"),
+                              st.sampled_from(["L0:", "L4:", "", "; a note", "HALT", "RET"])))
+        at = draw(st.one_of(st.integers(0, len(lines)), st.just(len(lines))))  # the end too
+        how = draw(st.sampled_from(["replace", "insert", "delete", "move"]))
+        if how == "move":
+            labels = [n for n, text in enumerate(lines) if text.endswith(":")]
+            if labels:
+                lines.insert(at, lines.pop(draw(st.sampled_from(labels))))
+        elif how == "insert" or at == len(lines):
+            lines.insert(at, line)
+        elif how == "replace":
+            lines[at] = line
+        else:
+            del lines[at]
+    return "\n".join(lines)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_an_analysis_from_the_version_before_is_the_analysis_from_cold(
+        data: st.DataObject) -> None:
+    """What the analysis of a version takes over from the version before (units outside the
+    edit's window, targets, CALLs, counts of names) never changes a result: two edits in a
+    row, each reassembled from the one before as the editor does, and also afresh."""
+    versions = [assemble(data.draw(_programs()))]
+    for _ in range(2):
+        text = data.draw(_edited("\n".join(versions[-1].texts)))
+        versions.append(assemble(text, previous=versions[-1]))
+    if not all(version.ok for version in versions):
+        return
+    analysis = analyse(versions[0].program)
+    for version in versions[1:]:
+        for program in (version.program, assemble("\n".join(version.texts)).program):
+            warm = analyse(program, analysis)
+            forget_runs()
+            cold = analyse(program)
+            assert warm.findings == cold.findings
+            assert warm.stack == cold.stack
+            assert warm.stack_after == cold.stack_after
+            assert warm.summaries == cold.summaries
+        analysis = warm
+
+
 _limits = st.builds(
     VMConfig,
     max_stack=st.integers(1, 20), max_names=st.integers(1, 4), max_steps=st.integers(1, 3000),

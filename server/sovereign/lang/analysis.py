@@ -17,21 +17,27 @@ The editor analyses the whole file on every keystroke, and a keystroke changes o
 at most. So each run of the main program or of a subroutine is kept, in coordinates relative
 to its entry, under a signature of everything the run reads (the code it can reach, and the
 summaries of what it calls): an unchanged subroutine, even one that moved down the file,
-is not interpreted again.
+is not interpreted again. Given the analysis of the version before, even that is skipped: the
+runs whose code lies outside the window the edit changed are taken over as they were, with the
+findings they made, and the findings about the program as a whole are worked out from the
+runs' reached intervals and the kept counts of names, not by walking every instruction.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from .assembler import Instruction, Program
+from .assembler import Instruction, Program, targets_of
 from .findings import Finding, Severity, Span, Tag
-from .opcodes import JUMPS, OPCODES, successors
+from .name_uses import NameUses
+from .opcodes import OPCODES, successors
+from .versions import Window, changed_window
 
 INFINITY = math.inf
 _KNOWN_TYPES = 4
@@ -150,10 +156,11 @@ class Analysis:
     The two maps are built when first read: diagnostics need only the findings."""
 
     def __init__(self, findings: tuple[Finding, ...], runs: list[tuple[int, bool, _Run]],
-                 summaries: dict[int, Summary]) -> None:
+                 summaries: dict[int, Summary], basis: _Basis) -> None:
         self.findings = findings
         self.summaries = summaries
         self._runs = runs
+        self._basis = basis
 
     @cached_property
     def stack(self) -> dict[int, StackInfo]:
@@ -175,6 +182,43 @@ class _Run:
     need: int = 0
     returns: tuple[float, float] | None = None
     falls_off: bool = False
+    calls: set[int] = field(default_factory=set)
+    """The CALL instructions it reaches."""
+
+    @cached_property
+    def reached(self) -> list[tuple[int, int]]:
+        """The instructions it reaches, as sorted intervals (first, last) of offsets."""
+        spans: list[tuple[int, int]] = []
+        for offset in sorted(self.states):
+            if spans and spans[-1][1] == offset - 1:
+                spans[-1] = (spans[-1][0], offset)
+            else:
+                spans.append((offset, offset))
+        return spans
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A run as the analysis of the next version may take it over: the code it reads lies
+    from `first` to `last`, its CALLs saw the summaries `called`, its events made `findings`."""
+
+    first: int
+    last: int
+    called: tuple[Summary | None, ...]
+    run: _Run
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """What an analysis leaves for the analysis of the next version of the same program."""
+
+    code: tuple[Instruction, ...]
+    labels: dict[str, int]
+    targets: tuple[int, ...]
+    calls: list[int]
+    units: dict[tuple[int, bool], _Unit]
+    names: NameUses
 
 
 _runs: dict[tuple[object, ...], _Run] = {}
@@ -186,41 +230,95 @@ def forget_runs() -> None:
     _runs.clear()
 
 
-def analyse(program: Program) -> Analysis:
-    """Analyse a program that assembled without errors."""
-    return _Analyser(program).run()
+def analyse(program: Program, previous: Analysis | None = None) -> Analysis:
+    """Analyse a program that assembled without errors. `previous`, the analysis of an
+    earlier version of the same file, lets the code an edit left alone keep its results."""
+    return _Analyser(program, previous._basis if previous is not None else None).run()
 
 
 class _Analyser:
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, basis: _Basis | None) -> None:
         self.program = program
         self.code = program.code
         self.size = len(program.code)
-        self.targets = program.targets
-        self.subroutines = sorted({t for i, t in zip(self.code, self.targets, strict=True)
-                                   if i.op == "CALL"})
-        self.summaries = {s: Summary() for s in self.subroutines}
-        self.calls = [n for n, i in enumerate(self.code) if i.op == "CALL"]
+        self.kept: dict[tuple[int, bool], _Unit] = {}
         self._regions: dict[int, tuple[int, int]] = {}
+        window = _reusable_window(program, basis)
+        if basis is None or window is None:
+            self.targets = program.targets
+            self.calls = [n for n, i in enumerate(self.code) if i.op == "CALL"]
+            self.names = NameUses.of(self.code)
+        else:
+            self._take_over(basis, window)
+        self.subroutines = sorted({self.targets[c] for c in self.calls})
+        self.summaries = {s: Summary() for s in self.subroutines}
+        self._region_calls: dict[int, list[int]] = {}
+        self._called: dict[tuple[int, bool], tuple[Summary | None, ...]] = {}
         self.findings: dict[tuple[str, int, int], Finding] = {}
+
+    def _take_over(self, basis: _Basis, window: Window) -> None:
+        """Start from the version before: its targets, CALLs and counts of names with the
+        window's instructions counted again, and its units outside the window."""
+        low, old_high, new_high = window
+        added, shift = self.code[low:new_high], window.shift
+        self.targets = basis.targets[:low] + targets_of(added, self.program.labels) + \
+            basis.targets[old_high:] if shift == 0 and basis.labels == self.program.labels \
+            else self.program.targets
+        calls = basis.calls
+        after = calls[bisect.bisect_left(calls, old_high):]
+        self.calls = calls[:bisect.bisect_left(calls, low)] + \
+            [low + n for n, i in enumerate(added) if i.op == "CALL"] + \
+            ([c + shift for c in after] if shift else after)
+        self.names = basis.names.updated(basis.code[low:old_high], added)
+        for (entry, relative), unit in basis.units.items():
+            moved = _moved_unit(unit, window, len(basis.code))
+            if moved is not None:
+                self.kept[(moved.first + entry - unit.first, relative)] = moved
+                self._regions[moved.first + entry - unit.first] = (moved.first, moved.last)
 
     def run(self) -> Analysis:
         entries = [(0, False)] + [(s, True) for s in self.subroutines]
         found = self._summarised(self._callees_first())
         runs = [self._run(0, False)] + [found[s] for s in self.subroutines]
-        for (entry, _), run in zip(entries, runs, strict=True):
-            for offset, events in run.events.items():
-                for code, severity, message in events:
-                    self._report(code, severity, message, self.code[entry + offset].span)
+        units: dict[tuple[int, bool], _Unit] = {}
+        for key, run in zip(entries, runs, strict=True):
+            unit = self._unit(key, run)
+            for finding in unit.findings:
+                self.findings.setdefault((finding.code, finding.span.line, finding.span.col),
+                                         finding)
+            if key[0] < self.size:
+                units[key] = unit
         self._whole_program_findings(entries, runs)
         findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
         placed = [(entry, relative, run) for (entry, relative), run in zip(entries, runs,
                                                                             strict=True)]
-        return Analysis(tuple(findings), placed, self.summaries)
+        basis = _Basis(self.code, self.program.labels, self.targets, self.calls, units,
+                       self.names)
+        return Analysis(tuple(findings), placed, self.summaries, basis)
+
+    def _unit(self, key: tuple[int, bool], run: _Run) -> _Unit:
+        """The unit of a final run, with the findings its events make (taken over with the
+        run when it was kept)."""
+        kept = self.kept.get(key)
+        if kept is not None and kept.run is run:
+            return kept
+        entry = key[0]
+        first, last = self._reach(entry) if entry < self.size else (entry, entry)
+        findings = tuple(
+            Finding(code, severity, message, span, end_line=span.line, end_col=span.end)
+            for offset, events in run.events.items() if events
+            for span in (self.code[entry + offset].span,)
+            for code, severity, message in events)
+        return _Unit(first, last, self._called[key], run, findings)
 
     def _run(self, entry: int, relative: bool) -> _Run:
-        """The run from `entry` under the current summaries, reused when one was kept."""
-        key = self._signature(entry, relative)
+        """The run from `entry` under the current summaries: the kept unit's when its
+        callees' summaries are as they were, else one kept under its signature."""
+        called = self._called[(entry, relative)] = self._callee_summaries(entry)
+        unit = self.kept.get((entry, relative))
+        if unit is not None and unit.called == called:
+            return unit.run
+        key = self._signature(entry, relative, called)
         run = _runs.get(key)
         if run is None:
             run = self._interpret(entry, relative)
@@ -279,31 +377,39 @@ class _Analyser:
                     stack.append((callee, iter(self._callees(callee))))
         return order
 
+    def _calls_in(self, entry: int) -> list[int]:
+        """The CALL instructions between the first and the last a run from `entry` reaches."""
+        calls = self._region_calls.get(entry)
+        if calls is None:
+            first, last = self._reach(entry) if entry < self.size else (entry, -1)
+            calls = self.calls[bisect.bisect_left(self.calls, first):
+                               bisect.bisect_right(self.calls, last)]
+            self._region_calls[entry] = calls
+        return calls
+
     def _callees(self, entry: int) -> list[int]:
         """The subroutines a run from `entry` may call."""
-        if entry >= self.size:
-            return []
-        first, last = self._reach(entry)
-        calls = self.calls[bisect.bisect_left(self.calls, first):
-                           bisect.bisect_right(self.calls, last)]
-        return [self.targets[c] for c in calls if self.targets[c] in self.summaries]
+        return [self.targets[c] for c in self._calls_in(entry) if self.targets[c] in
+                self.summaries]
 
-    def _signature(self, entry: int, relative: bool) -> tuple[object, ...]:
+    def _callee_summaries(self, entry: int) -> tuple[Summary | None, ...]:
+        return tuple([self.summaries.get(self.targets[c]) for c in self._calls_in(entry)])
+
+    def _signature(self, entry: int, relative: bool,
+                   called: tuple[Summary | None, ...]) -> tuple[object, ...]:
         """Everything a run from `entry` reads: the instructions from the first to the last it
         can reach (opcode, operand and jump target, relative to the first), where the entry is
-        among them, whether the last ends the program, the summaries of the subroutines they
-        call, and whether depths are relative."""
+        among them, whether the last ends the program, whether depths are relative, and
+        `called`, the summaries of the subroutines they call."""
         if entry >= self.size:
             return (relative, None)
         first, last = self._reach(entry)
         code, targets = self.code, self.targets
-        calls = self.calls[bisect.bisect_left(self.calls, first):
-                           bisect.bisect_right(self.calls, last)]
         return (
             relative, entry - first, last == self.size - 1,
             tuple([(i.op, i.arg) for i in code[first:last + 1]]),
             tuple([t - first if t >= 0 else None for t in targets[first:last + 1]]),
-            tuple([self.summaries.get(targets[c]) for c in calls]),
+            called,
         )
 
     def _reach(self, entry: int) -> tuple[int, int]:
@@ -350,6 +456,8 @@ class _Analyser:
                             summaries.get(targets[index]) if instruction.op == "CALL" else None)
             offset = index - entry
             run.events[offset] = step.events
+            if instruction.op == "CALL":
+                run.calls.add(offset)
             if step.after is not None:
                 run.after[offset] = step.after
             run.need = max(run.need, step.need)
@@ -388,49 +496,48 @@ class _Analyser:
         self._unused_labels()
         self._never_stored()
         for (entry, _), run in zip(entries[1:], runs[1:], strict=True):
-            if run.falls_off and entry in reached:
+            if run.falls_off and _covers(reached, entry):
                 self._falls_off(entry)
 
-    def _reached(self, entries: list[tuple[int, bool]], runs: list[_Run]) -> set[int]:
+    def _reached(self, entries: list[tuple[int, bool]],
+                 runs: list[_Run]) -> list[tuple[int, int]]:
         """Instructions of the main program and of the subroutines its reachable CALLs enter,
-        each run visited once (a worklist over the call graph)."""
+        as sorted disjoint intervals; each run visited once (a worklist over the call graph),
+        by its intervals and its CALLs rather than instruction by instruction."""
         by_entry = {entry: run for (entry, _), run in zip(entries[1:], runs[1:], strict=True)}
-        reached: set[int] = set()
+        spans: list[tuple[int, int]] = []
         entered: set[int] = set()
         work = [(0, runs[0])]
         while work:
             entry, run = work.pop()
-            for offset in run.states:
-                index = entry + offset
-                reached.add(index)
-                callee = self.targets[index] if self.code[index].op == "CALL" else -1
+            spans += [(entry + first, entry + last) for first, last in run.reached]
+            for offset in run.calls:
+                callee = self.targets[entry + offset]
                 if callee in by_entry and callee not in entered:
                     entered.add(callee)
                     work.append((callee, by_entry[callee]))
-        return reached
+        return _merged(spans)
 
-    def _unreachable(self, reached: set[int]) -> None:
-        start = None
-        for index in range(len(self.code) + 1):
-            if index < len(self.code) and index not in reached:
-                start = index if start is None else start
-            elif start is not None:
-                first, last = self.code[start], self.code[index - 1]
-                self._report("S201", Severity.HINT, "unreachable code", first.span,
-                             tags=(Tag.UNNECESSARY,), end=last.span)
-                start = None
+    def _unreachable(self, reached: list[tuple[int, int]]) -> None:
+        start = 0
+        for first, last in [*reached, (self.size, self.size)]:
+            if first > start:
+                self._report("S201", Severity.HINT, "unreachable code", self.code[start].span,
+                             tags=(Tag.UNNECESSARY,), end=self.code[first - 1].span)
+            start = max(start, last + 1)
 
     def _unused_labels(self) -> None:
-        used = {str(i.arg) for i in self.code if i.op in JUMPS}
+        jumps = self.names.jumps
         for name, span in self.program.label_spans.items():
-            if name not in used:
+            if not jumps[name]:
                 self._report("S202", Severity.HINT, f"label '{name}' is never jumped to or "
                              "called", span, tags=(Tag.UNNECESSARY,))
 
     def _never_stored(self) -> None:
-        stored = {str(i.arg) for i in self.code if i.op == "STORE"}
-        for instruction in self.code:
-            if instruction.op == "LOAD" and instruction.arg not in stored:
+        """Every LOAD of a name no line stores: looked for only when there is one."""
+        names = self.names.never_stored()
+        for instruction in self.code if names else ():
+            if instruction.op == "LOAD" and str(instruction.arg) in names:
                 span = instruction.arg_span or instruction.span
                 self._report("S203", Severity.WARNING, f"'{instruction.arg}' is loaded but no "
                              "line stores it: this LOAD fails with UndefinedName", span)
@@ -440,6 +547,54 @@ class _Analyser:
         span = self.program.label_spans[names[0]] if names else self.code[entry].span
         self._report("S208", Severity.WARNING, f"subroutine '{names[0] if names else entry}' "
                      "can run off the end of the program without RET", span)
+
+
+def _reusable_window(program: Program, basis: _Basis | None) -> Window | None:
+    """The window in which the program differs from the one `basis` comes from, when every
+    label outside it marks the instruction it marked (moved by the window's shift), so that
+    the code outside reads what it read; else None (then everything is worked out anew)."""
+    if basis is None:
+        return None
+    window = changed_window(program.code, basis.code)
+    if window is None:
+        window = Window(len(program.code), len(program.code), len(program.code))
+    if window.shift == 0 and program.labels == basis.labels:
+        return window
+    for name, index in basis.labels.items():
+        moved = window.moved(index)
+        if moved is not None and program.labels.get(name, moved) != moved:
+            return None
+    return window
+
+
+def _moved_unit(unit: _Unit, window: Window, old_size: int) -> _Unit | None:
+    """The unit where it stands in the new version, or None when the edit touched its code.
+    One that ends the old program may run off its end, so code added after it is its
+    business too."""
+    if unit.first >= window.old_high:
+        shift = window.shift
+        return dataclasses.replace(unit, first=unit.first + shift, last=unit.last + shift) \
+            if shift else unit
+    if unit.last < window.low and not (unit.last == old_size - 1 and
+                                       window.new_high > window.low):
+        return unit
+    return None
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Intervals joined where they overlap or touch, in order."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _covers(spans: list[tuple[int, int]], index: int) -> bool:
+    at = bisect.bisect_right(spans, (index, math.inf)) - 1
+    return at >= 0 and spans[at][1] >= index
 
 
 def _joined(a: tuple[float, float] | None, b: tuple[float, float]) -> tuple[float, float]:

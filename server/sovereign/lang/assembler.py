@@ -13,13 +13,13 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress, count
-from operator import attrgetter, ne
+from operator import attrgetter
 from typing import NamedTuple
 
 from .findings import Finding, Related, Severity, Span
 from .lexer import IDENTIFIER, SIMPLE_LINE, Kind, Line, Token, lex_line, split_lines, text_lines
 from .opcodes import JUMPS, OPCODES, Opcode, Operand
+from .versions import changed_window
 
 Value = int | str
 
@@ -65,8 +65,12 @@ class Program:
     @cached_property
     def targets(self) -> tuple[int, ...]:
         """For each instruction, the index its label operand marks (-1 for other opcodes)."""
-        labels = self.labels
-        return tuple(labels.get(str(i.arg), -1) if i.op in JUMPS else -1 for i in self.code)
+        return targets_of(self.code, self.labels)
+
+
+def targets_of(code: Iterable[Instruction], labels: dict[str, int]) -> tuple[int, ...]:
+    """The index each instruction's label operand marks (-1 for other opcodes)."""
+    return tuple(labels.get(str(i.arg), -1) if i.op in JUMPS else -1 for i in code)
 
 
 @dataclass(frozen=True)
@@ -128,10 +132,10 @@ def _reassemble(previous: Assembly, texts: list[str]) -> Assembly | None:
     old, new = previous.texts, tuple(texts)
     if len(old) != len(new) or any(f.code == "E110" for f in previous.findings):
         return None
-    first = _first_change(new, old)
-    if first is None:
+    window = changed_window(new, old)
+    if window is None:
         return previous
-    last = len(new) - 1 - (_first_change(new[::-1], old[::-1]) or 0)
+    first, last = window.low, window.new_high - 1
     program = previous.program
     if any(first <= span.line <= last for span in program.label_spans.values()):
         return None
@@ -155,18 +159,6 @@ def _reassemble(previous: Assembly, texts: list[str]) -> Assembly | None:
     findings = kept + changed.findings + _undefined_labels(changed.code, labels)
     findings.sort(key=lambda f: (f.span.line, f.span.col))
     return Assembly(Program(code, labels, program.label_spans), new, tuple(findings))
-
-
-def _first_change(new: tuple[str, ...], old: tuple[str, ...]) -> int | None:
-    """The first index at which two texts of as many lines differ, or None: compared in
-    slices that double in length, at C speed (this runs on every keystroke)."""
-    start, size = 0, 64
-    while start < len(new):
-        end = start + size
-        if new[start:end] != old[start:end]:
-            return start + next(compress(count(), map(ne, new[start:end], old[start:end])))
-        start, size = end, size * 2
-    return None
 
 
 def _text_or_none(source: str | bytes) -> str | None:

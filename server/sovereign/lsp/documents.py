@@ -29,7 +29,7 @@ class Snapshot:
     """The assembly of the version before, which an edit within lines reassembles from."""
     previous_analysis: tuple[Program, Analysis | None] | None = None
     """The analysis of the version before, with its program: kept when an edit leaves the
-    program itself (a comment, a blank after an operand)."""
+    program itself (a comment, a blank after an operand), else the analysis starts from it."""
     run: RunResult | None = None
     """The sandbox's run of this version, once the diagnostics have made it."""
 
@@ -47,7 +47,7 @@ class Snapshot:
             return None
         if before is not None and before[0] is self.assembly.program:
             return before[1]
-        return analyse(self.assembly.program)
+        return analyse(self.assembly.program, before[1] if before is not None else None)
 
     @cached_property
     def lf_text(self) -> str:

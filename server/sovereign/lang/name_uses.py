@@ -1,0 +1,43 @@
+"""How often the code names each label and memory name, for the findings about the program as
+a whole (a label never jumped to, a name loaded but never stored). Counted once, then kept up
+to date from one version to the next by counting only the instructions an edit changed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .assembler import Instruction
+from .opcodes import JUMPS
+
+
+@dataclass(frozen=True)
+class NameUses:
+    """Instructions naming each label (jumps and calls), storing and loading each name."""
+
+    jumps: Counter[str] = field(default_factory=Counter)
+    stores: Counter[str] = field(default_factory=Counter)
+    loads: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, code: Iterable[Instruction]) -> NameUses:
+        return cls().updated((), code)
+
+    def updated(self, removed: Iterable[Instruction], added: Iterable[Instruction]) -> NameUses:
+        """The counts once `removed` left the code and `added` came in (the old object is
+        kept as it was: the analysis of the version before still holds it)."""
+        jumps, stores, loads = Counter(self.jumps), Counter(self.stores), Counter(self.loads)
+        for instructions, by in ((removed, -1), (added, 1)):
+            for op, arg, *_ in instructions:
+                if op in JUMPS:
+                    jumps[str(arg)] += by
+                elif op == "STORE":
+                    stores[str(arg)] += by
+                elif op == "LOAD":
+                    loads[str(arg)] += by
+        return NameUses(jumps, stores, loads)
+
+    def never_stored(self) -> set[str]:
+        """Names some instruction loads and none stores."""
+        return {name for name, loads in self.loads.items() if loads and not self.stores[name]}
