@@ -131,6 +131,10 @@ def _programs(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 25))):
         opcode = OPCODES[draw(st.sampled_from(names))]
         body.append(f"{opcode.name} {draw(_OPERANDS[opcode.operand])}".strip())
+    for _ in range(draw(st.integers(0, 2))):  # the idiom that builds a string (x is an int)
+        name, literal = draw(st.sampled_from(["x", "y"])), draw(st.sampled_from(['"ab"', '"é"']))
+        body[draw(st.integers(0, len(body))):0] = [f"LOAD {name}", f"PUSH {literal}", "ADD",
+                                                    f"STORE {name}"]
     for label in ("L0", "L1", "L2", "L3"):
         body.insert(draw(st.integers(0, len(body))), f"{label}:")
     return "\n".join(lines + body)

@@ -478,3 +478,45 @@ def test_a_run_that_holds_more_than_its_memory_budget_fails_at_the_string_it_mak
 def test_strings_made_and_dropped_do_not_count_against_the_budget() -> None:
     assert output(_strings(keep=False) + "    PUSH #1\n    PRINT\n",
                   max_memory=4 * 1024 * 1024, max_string=2 ** 20) == ["1"]
+
+
+_BUILD_A_STRING = """
+    PUSH {start}
+    STORE text
+    PUSH #0
+    STORE i
+loop:
+    LOAD text
+    PUSH "ab"
+    ADD
+    STORE text
+    LOAD i
+    PUSH #1
+    ADD
+    DUP
+    STORE i
+    PUSH #20
+    LT
+    JNZ loop
+    LOAD text
+    PRINT
+"""
+
+
+@pytest.mark.parametrize(("start", "limits", "ending"), [
+    ('""', {}, "Halted"),
+    ('""', {"max_string": 7}, "StringTooLong"),  # the ADD that makes 8 characters
+    ('""', {"max_memory": 30}, "MemoryBudgetExceeded"),
+    ('""', {"max_string": 1}, "StringTooLong"),  # the literal itself
+    ("#5", {}, "TypeMismatch"),
+])
+def test_a_string_built_in_place_keeps_every_check_of_the_four_instructions(
+        start: str, limits: dict[str, int], ending: str) -> None:
+    """Compiled, `LOAD x PUSH "s" ADD STORE x` is one `x += "s"`: each way must end where
+    the reference ends, with the same state."""
+    from .vmrun import both_ways
+
+    config = VMConfig(max_millis=UNLIMITED_TIME, **limits)
+    _, outcome = both_ways(program(_BUILD_A_STRING.format(start=start)), config)
+    assert (outcome.error.kind if isinstance(outcome, Failed) else type(outcome).__name__) \
+        == ending

@@ -103,8 +103,9 @@ class _Block:
         if self.leader in self.exe.watch:
             self.lines.append(f"visit({self.leader}, steps)")
         self.lines.append(f"steps += {len(self.span)}")
-        for index in self.span:
-            self._instruction(index)
+        index = self.span.start
+        while index < self.span.stop:
+            index += self._append(index) or self._instruction(index)
         if self.exe.program.code[self.span[-1]].op not in ENDS_BLOCK:
             self._flush()
             self.lines.extend(self._goto(self.span[-1] + 1))
@@ -205,12 +206,36 @@ class _Block:
         del self.sym[-operands:]
         self.sym.append(_Entry(temp, "int"))
 
-    def _instruction(self, index: int) -> None:
+    def _instruction(self, index: int) -> int:
+        """Write instruction `index`; answers how many instructions were written (one)."""
         instruction = self.exe.program.code[index]
         _EMITTERS[instruction.op](self, index, instruction.op, instruction.arg,
                                   self.exe.targets[index])
         if self.exe.live and records(instruction.op):
             self._note(index)
+        return 1
+
+    def _append(self, index: int) -> int:
+        """`LOAD x` `PUSH "s"` `ADD` `STORE x`, the idiom that builds a string, written as
+        `x += "s"` with each instruction's checks: CPython grows a string in place when
+        nothing else holds it, where `t = x + "s"` copies it at every turn (quadratic in its
+        length). Answers 4, or 0 when the four are not there (or live values watch them)."""
+        code = self.exe.program.code
+        if self.exe.live or index + 3 >= self.span.stop or \
+                [i.op for i in code[index:index + 4]] != ["LOAD", "PUSH", "ADD", "STORE"]:
+            return 0
+        name, literal = code[index].arg, code[index + 1].arg
+        if code[index + 3].arg != name or not isinstance(literal, str) or not literal:
+            return 0
+        local = self._bound(str(name), index)
+        self.sym.append(_Entry(local, "any"))  # the loaded value: the local is not yet changed
+        self._push(index + 1, "PUSH", literal, -1)
+        self._require([self.sym[-2]], "str", index + 2)
+        grown = f"len({local}) + {len(literal)}"
+        self._check(f"{grown} > longest or work + {grown} >= wlim", index + 2)
+        del self.sym[-2:]
+        self.lines += [f"{local} += {literal!r}", f"work += len({local})"]
+        return 4
 
     def _note(self, index: int) -> None:
         """Record the stack top after instruction `index` (live.py's `note`, inlined: it runs
