@@ -12,6 +12,7 @@ from sovereign.cli.programs import runtime_report
 from sovereign.lang.analysis import analyse, forget_runs
 from sovereign.lang.assembler import _Builder, assemble
 from sovereign.lang.opcodes import OPCODES, Operand
+from sovereign.lang.symbols import index_symbols
 from sovereign.vm.checker import check
 from sovereign.vm.config import VMConfig
 from sovereign.vm.errors import RUNTIME_ERRORS
@@ -155,6 +156,23 @@ def test_kept_analysis_runs_never_change_a_result(first: str, second: str) -> No
     assert warm.stack == cold.stack
     assert warm.stack_after == cold.stack_after
     assert warm.summaries == cold.summaries
+
+
+@_FAST
+@given(_source, st.data())
+def test_a_symbol_index_from_the_version_before_is_the_index_from_cold(
+        source: str, data: st.DataObject) -> None:
+    """Lines an edit left alone keep their occurrences; the edited ones are read again."""
+    old = source.split("\n")
+    new = list(old)
+    for _ in range(data.draw(st.integers(0, 3))):
+        new[data.draw(st.integers(0, len(new) - 1))] = data.draw(_line)
+    if data.draw(st.booleans()):
+        new.insert(data.draw(st.integers(0, len(new))), data.draw(_line))
+    warm, cold = index_symbols(new, index_symbols(old)), index_symbols(new)
+    assert warm.occurrences == cold.occurrences
+    for line in range(len(new)):
+        assert warm.occurrences_on(line) == [o for o in cold.occurrences if o.span.line == line]
 
 
 @st.composite

@@ -7,6 +7,7 @@ does not assemble yet: a user mid-edit still gets go-to-definition and reference
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -16,6 +17,7 @@ from typing import NamedTuple
 from .findings import Span
 from .lexer import IDENTIFIER, Kind, Line, Token, lex_line
 from .opcodes import JUMPS
+from .versions import changed_window
 
 
 class Role(Enum):
@@ -63,7 +65,11 @@ class SymbolIndex:
         return None
 
     def occurrences_on(self, line: int) -> list[Occurrence]:
-        return [o for o in self.occurrences if o.span.line == line]
+        return self.occurrences[self._first_on(line):self._first_on(line + 1)]
+
+    def _first_on(self, line: int) -> int:
+        """Where the occurrences of `line` start (they are in the order of the text)."""
+        return bisect.bisect_left(self.occurrences, line, key=_line_of)
 
     def of(self, kind: str, name: str) -> list[Occurrence]:
         return [o for o in self.occurrences if o.kind == kind and o.name == name]
@@ -83,19 +89,39 @@ _templates: dict[str, _Template] = {}
 _TEMPLATES_LIMIT = 100_000
 
 
-def index_symbols(texts: Sequence[str]) -> SymbolIndex:
+def index_symbols(texts: Sequence[str], previous: SymbolIndex | None = None) -> SymbolIndex:
     """Record each label and memory name every line defines or uses. What a line holds depends
     on its text alone, so it is remembered: the next version of a file, a keystroke away, is
-    mostly lookups."""
+    mostly lookups. `previous`, the index of the version before, gives the occurrences of the
+    lines an edit within lines left as they were."""
     index = SymbolIndex(texts)
-    append = index.occurrences.append
-    for number, text in enumerate(texts):
+    if previous is None or len(texts) != len(previous.texts):
+        index.occurrences = _occurrences(texts, 0, len(texts))
+    elif (window := changed_window(texts, previous.texts)) is None:
+        index.occurrences = previous.occurrences
+    else:
+        low, high = previous._first_on(window.low), previous._first_on(window.new_high)
+        index.occurrences = previous.occurrences[:low] + _occurrences(
+            texts, window.low, window.new_high) + previous.occurrences[high:]
+    return index
+
+
+def _occurrences(texts: Sequence[str], first: int, end: int) -> list[Occurrence]:
+    """The occurrences on the lines from `first` up to `end`."""
+    found: list[Occurrence] = []
+    append = found.append
+    for number in range(first, end):
+        text = texts[number]
         template = _templates.get(text)
         if template is None:
             template = _line_template(text)
-        for kind, name, col, end, role, quoted in template:
-            append(Occurrence(kind, name, Span(number, col, end), role, quoted))
-    return index
+        for kind, name, col, end_col, role, quoted in template:
+            append(Occurrence(kind, name, Span(number, col, end_col), role, quoted))
+    return found
+
+
+def _line_of(occurrence: Occurrence) -> int:
+    return occurrence.span.line
 
 
 def _line_template(text: str) -> _Template:

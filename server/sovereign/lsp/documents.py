@@ -30,6 +30,8 @@ class Snapshot:
     previous_analysis: tuple[Program, Analysis | None] | None = None
     """The analysis of the version before, with its program: kept when an edit leaves the
     program itself (a comment, a blank after an operand), else the analysis starts from it."""
+    previous_index: SymbolIndex | None = None
+    """The symbol index of the version before, which an edit within lines updates."""
     run: RunResult | None = None
     """The sandbox's run of this version, once the diagnostics have made it."""
 
@@ -59,7 +61,8 @@ class Snapshot:
 
     @cached_property
     def index(self) -> SymbolIndex:
-        return index_symbols(self.assembly.texts)
+        before, self.previous_index = self.previous_index, None
+        return index_symbols(self.assembly.texts, before)
 
     @cached_property
     def convert(self) -> Converter:
@@ -86,7 +89,7 @@ class Documents:
             analysed = (previous.program, computed["analysis"]) \
                 if previous is not None and "analysis" in computed else None
             current = Snapshot(document.uri, version, document.source, encoding, previous,
-                               analysed)
+                               analysed, computed.get("index"))
             self.snapshots[document.uri] = current
         return current
 
