@@ -5,7 +5,7 @@ to date from one version to the next by counting only the instructions an edit c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .assembler import Instruction
@@ -21,8 +21,10 @@ class NameUses:
     loads: Counter[str] = field(default_factory=Counter)
 
     @classmethod
-    def of(cls, code: Iterable[Instruction]) -> NameUses:
-        return cls().updated((), code)
+    def of(cls, code: Sequence[Instruction]) -> NameUses:
+        return cls(Counter([str(i.arg) for i in code if i.op in JUMPS]),
+                   Counter([str(i.arg) for i in code if i.op == "STORE"]),
+                   Counter([str(i.arg) for i in code if i.op == "LOAD"]))
 
     def updated(self, removed: Iterable[Instruction], added: Iterable[Instruction]) -> NameUses:
         """The counts once `removed` left the code and `added` came in (the old object is
