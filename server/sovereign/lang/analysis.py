@@ -185,6 +185,17 @@ class _Run:
     calls: set[int] = field(default_factory=set)
     """The CALL instructions it reaches."""
 
+    def record(self, offset: int, step: Step, calls: bool) -> None:
+        """Keep what the latest transfer of the instruction at `offset` gave."""
+        self.events[offset] = step.events
+        if calls:
+            self.calls.add(offset)
+        if step.after is not None:
+            self.after[offset] = step.after
+        self.need = max(self.need, step.need)
+        if step.returns is not None:
+            self.returns = _joined(self.returns, step.returns)
+
     @cached_property
     def reached(self) -> list[tuple[int, int]]:
         """The instructions it reaches, as sorted intervals (first, last) of offsets."""
@@ -454,15 +465,7 @@ class _Analyser:
             instruction = code[index]
             step = transfer(instruction, index, targets[index], states[index], relative,
                             summaries.get(targets[index]) if instruction.op == "CALL" else None)
-            offset = index - entry
-            run.events[offset] = step.events
-            if instruction.op == "CALL":
-                run.calls.add(offset)
-            if step.after is not None:
-                run.after[offset] = step.after
-            run.need = max(run.need, step.need)
-            if step.returns is not None:
-                run.returns = _joined(run.returns, step.returns)
+            run.record(index - entry, step, instruction.op == "CALL")
             for successor, state in step.successors:
                 if successor >= self.size:
                     run.falls_off = True
