@@ -272,9 +272,11 @@ class _Analyser:
         window's instructions counted again, and its units outside the window."""
         low, old_high, new_high = window
         added, shift = self.code[low:new_high], window.shift
-        self.targets = basis.targets[:low] + targets_of(added, self.program.labels) + \
-            basis.targets[old_high:] if shift == 0 and basis.labels == self.program.labels \
-            else self.program.targets
+        if shift == 0 and basis.labels == self.program.labels:  # the labels mark what they did
+            self.targets = basis.targets[:low] + targets_of(added, self.program.labels) + \
+                basis.targets[old_high:]
+        else:
+            self.targets = self.program.targets
         calls = basis.calls
         after = calls[bisect.bisect_left(calls, old_high):]
         self.calls = calls[:bisect.bisect_left(calls, low)] + \
@@ -284,8 +286,9 @@ class _Analyser:
         for (entry, relative), unit in basis.units.items():
             moved = _moved_unit(unit, window, len(basis.code))
             if moved is not None:
-                self.kept[(moved.first + entry - unit.first, relative)] = moved
-                self._regions[moved.first + entry - unit.first] = (moved.first, moved.last)
+                moved_entry = entry + moved.first - unit.first
+                self.kept[(moved_entry, relative)] = moved
+                self._regions[moved_entry] = (moved.first, moved.last)
 
     def run(self) -> Analysis:
         entries = [(0, False)] + [(s, True) for s in self.subroutines]
