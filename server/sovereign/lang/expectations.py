@@ -81,7 +81,10 @@ def _shown(text: str) -> str:
 
 def expectation_hover(texts: Sequence[str], line: int, output: str | None) -> str | None:
     """Markdown for an `; expect:` line: what it expects, and what the last sandbox run
-    printed there (`output`; None when the version has not run yet)."""
+    printed there (`output`; None when the version has not run yet). Any other line is
+    answered without reading the rest of the document."""
+    if not 0 <= line < len(texts) or _EXPECT.match(texts[line]) is None:
+        return None
     found = expectations(texts)
     position = next((n for n, e in enumerate(found) if e.line == line), None)
     if position is None:
