@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .assembler import Instruction
 from .opcodes import JUMPS
@@ -16,9 +16,9 @@ from .opcodes import JUMPS
 class NameUses:
     """Instructions naming each label (jumps and calls), storing and loading each name."""
 
-    jumps: Counter[str] = field(default_factory=Counter)
-    stores: Counter[str] = field(default_factory=Counter)
-    loads: Counter[str] = field(default_factory=Counter)
+    jumps: Counter[str]
+    stores: Counter[str]
+    loads: Counter[str]
 
     @classmethod
     def of(cls, code: Sequence[Instruction]) -> NameUses:
