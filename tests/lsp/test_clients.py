@@ -11,7 +11,8 @@ import re
 import attrs
 from lsprotocol import types as T
 
-from sovereign.lsp.settings import Settings, _camel
+from sovereign.camel_json import camel_case
+from sovereign.lsp.settings import Settings
 
 from .conftest import ROOT, RecordingClient, extension_client_commands
 from .helpers import document, open_document
@@ -109,11 +110,11 @@ def test_every_setting_the_extension_contributes_is_the_servers_with_its_default
     for section in attrs.fields(Settings):
         value = getattr(Settings(), section.name)
         if isinstance(value, bool):  # a setting of its own, not a section
-            served[_camel(section.name)] = value
+            served[camel_case(section.name)] = value
             continue
         for name in _fields(value):
             default = getattr(value, name)
-            served[f"{_camel(section.name)}.{_camel(name)}"] = \
+            served[f"{camel_case(section.name)}.{camel_case(name)}"] = \
                 list(default) if isinstance(default, tuple) else default
     served.pop("llm.apiKey")  # a secret: kept out of the Settings UI and its plain-text file
     assert contributed == served

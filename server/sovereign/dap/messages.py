@@ -6,12 +6,9 @@ Only what the adapter uses is typed; the protocol's specification is the referen
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ..camel_json import camel_case_converter
 
 # What comes in.
 
@@ -201,25 +198,4 @@ class ExceptionInfo:
     details: ExceptionDetails
 
 
-def _camel(name: str) -> str:
-    return re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), name)
-
-
-def _converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=False)
-
-    def structure(cls: type) -> Any:
-        renames = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
-        return make_dict_structure_fn(cls, converter, **renames)  # type: ignore[arg-type]
-
-    def unstructure(cls: type) -> Any:
-        renames = {f.name: override(rename=_camel(f.name), omit_if_default=f.default is None)
-                   for f in attrs.fields(cls)}
-        return make_dict_unstructure_fn(cls, converter, **renames)  # type: ignore[arg-type]
-
-    converter.register_structure_hook_factory(attrs.has, structure)
-    converter.register_unstructure_hook_factory(attrs.has, unstructure)
-    return converter
-
-
-CONVERTER = _converter()
+CONVERTER = camel_case_converter()

@@ -7,15 +7,14 @@ ignored, and invalid values give one clear message while the defaults stay in fo
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
+from ..camel_json import camel_case, camel_case_converter
 from ..evolve.search import Budget
 from ..lang.program_schema import STRUCTURED
 from ..vm.config import VMConfig
@@ -78,19 +77,8 @@ class Settings:
     evolve: EvolveSettings = EvolveSettings()
 
 
-def _camel(name: str) -> str:
-    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
-
-
 def _converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=False)
-
-    def structure_factory(cls: type) -> Any:
-        renames = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
-        # cattrs types the per-field overrides as its own keyword flags, hence the ignore.
-        return make_dict_structure_fn(cls, converter, **renames)  # type: ignore[arg-type]
-
-    converter.register_structure_hook_factory(attrs.has, structure_factory)
+    converter = camel_case_converter()
     converter.register_structure_hook(VMConfig, _vm_config)
     return converter
 
@@ -103,16 +91,16 @@ def _vm_config(raw: object, kind: type) -> VMConfig:
     """The sandbox's limits from `{"maxSteps": 1000, ...}`; VMConfig checks every value."""
     if not isinstance(raw, dict):
         raise LimitError(f"sandbox must be an object, not {raw!r}")
-    names = {_camel(f.name): f.name for f in dataclasses.fields(VMConfig)}
+    names = {camel_case(f.name): f.name for f in dataclasses.fields(VMConfig)}
     given = {names[key]: value for key, value in raw.items() if key in names}
     for name, value in given.items():
         if not isinstance(value, int | float) or isinstance(value, bool):
-            raise LimitError(f"sandbox.{_camel(name)} must be a number, not {value!r}")
+            raise LimitError(f"sandbox.{camel_case(name)} must be a number, not {value!r}")
     try:
         return dataclasses.replace(VMConfig(), **given)
     except ValueError as error:  # VMConfig names the field first: `max_steps must be ...`
         name, _, rest = str(error).partition(" ")
-        raise LimitError(f"sandbox.{_camel(name)} {rest}") from None
+        raise LimitError(f"sandbox.{camel_case(name)} {rest}") from None
 
 
 def _message(error: BaseException, kind: type | None) -> str:
@@ -147,7 +135,7 @@ def _differences(values: dict[str, Any], defaults: dict[str, Any],
                  prefix: str) -> list[tuple[str, object]]:
     found: list[tuple[str, object]] = []
     for name, value in values.items():
-        key = prefix + _camel(name)
+        key = prefix + camel_case(name)
         default = defaults[name]
         if attrs.has(type(value)) or dataclasses.is_dataclass(value):
             found += _differences(_fields(value), _fields(default), key + ".")
