@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sovereign.cli.programs import runtime_report
-from sovereign.lang.analysis import analyse, forget_runs
+from sovereign.lang.analysis import Analysis, analyse, forget_runs
 from sovereign.lang.assembler import _Builder, assemble
 from sovereign.lang.opcodes import OPCODES, Operand
 from sovereign.lang.symbols import index_symbols
@@ -141,6 +141,14 @@ def _programs(draw: st.DrawFn) -> str:
     return "\n".join(lines + body)
 
 
+def _assert_same(warm: Analysis, cold: Analysis) -> None:
+    """An analysis that reused earlier work says all that the one from cold says."""
+    assert warm.findings == cold.findings
+    assert warm.stack == cold.stack
+    assert warm.stack_after == cold.stack_after
+    assert warm.summaries == cold.summaries
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_programs(), _programs())
 def test_kept_analysis_runs_never_change_a_result(first: str, second: str) -> None:
@@ -152,10 +160,7 @@ def test_kept_analysis_runs_never_change_a_result(first: str, second: str) -> No
     warm = analyse(later)
     forget_runs()
     cold = analyse(later)
-    assert warm.findings == cold.findings
-    assert warm.stack == cold.stack
-    assert warm.stack_after == cold.stack_after
-    assert warm.summaries == cold.summaries
+    _assert_same(warm, cold)
 
 
 @_FAST
@@ -219,10 +224,7 @@ def test_an_analysis_from_the_version_before_is_the_analysis_from_cold(
             warm = analyse(program, analysis)
             forget_runs()
             cold = analyse(program)
-            assert warm.findings == cold.findings
-            assert warm.stack == cold.stack
-            assert warm.stack_after == cold.stack_after
-            assert warm.summaries == cold.summaries
+            _assert_same(warm, cold)
         analysis = warm
 
 
