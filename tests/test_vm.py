@@ -520,3 +520,57 @@ def test_a_string_built_in_place_keeps_every_check_of_the_four_instructions(
     _, outcome = both_ways(program(_BUILD_A_STRING.format(start=start)), config)
     assert (outcome.error.kind if isinstance(outcome, Failed) else type(outcome).__name__) \
         == ending
+
+
+_COUNT = """
+    PUSH {start}
+    STORE i
+    PUSH #0
+    STORE sum
+loop:
+    LOAD sum
+    LOAD i
+    ADD
+    STORE sum
+    LOAD i
+    PUSH #1
+    ADD
+    DUP
+    STORE i
+    PUSH #60
+    LT
+    JNZ loop
+    LOAD sum
+    PRINT
+"""
+
+
+def test_a_loop_checks_before_it_what_holds_every_time_round() -> None:
+    """Every time round the counting loop, its locals hold integers and the stack is as
+    deep: the compiled loop checks that once, before it, and its body has no such check."""
+    exe = Executable(program(_COUNT.format(start="#0")))
+    exe.compile_all()
+    lines = exe.compiled_source().splitlines()
+    start = max(n for n, line in enumerate(lines) if line.strip() == "while True:")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    body = list(itertools.takewhile(lambda line: len(line) - len(line.lstrip()) > indent,
+                                    lines[start + 1:]))
+    assert "steps += 12" in body[1]
+    assert not any("type(" in line or "UNSET" in line or "len(stack)" in line for line in body)
+    assert "type(m0) is not int" in lines[start - 1] and "type(m1) is not int" in lines[start - 1]
+
+
+@pytest.mark.parametrize(("source", "ending"), [
+    (_COUNT.format(start="#0"), "1770"),
+    (_COUNT.format(start='"a"'), "TypeMismatch"),  # the loop's types do not hold at its start
+    ("PUSH 'text'\nSTORE x\nPUSH #30\nSTORE n\n"  # x is a string until the loop stores into it
+     "loop: LOAD n\nSTORE x\nLOAD n\nPUSH #1\nSUB\nDUP\nSTORE n\nJNZ loop\nLOAD x\nPRINT", "1"),
+    ("PUSH #30\nSTORE n\n"  # a name first given a value inside the loop
+     "loop: LOAD n\nSTORE fresh\nLOAD n\nPUSH #1\nSUB\nDUP\nSTORE n\nJNZ loop\nLOAD fresh\n"
+     "PRINT", "1"),
+    ("PUSH #30\nloop: PUSH #1\nSUB\nDUP\nJNZ loop\nPRINT", "0"),  # the stack as deep each time
+    ("PUSH #30\nloop: PUSH #1\nSUB\nDUP\nDUP\nJNZ loop\nPRINT", "StackOverflow"),  # it grows
+])
+def test_a_compiled_loop_ends_as_the_reference_does(source: str, ending: str) -> None:
+    machine, outcome = run(source, max_stack=20)
+    assert (outcome.error.kind if isinstance(outcome, Failed) else machine.output[-1]) == ending

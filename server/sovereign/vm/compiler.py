@@ -4,9 +4,12 @@ Inside a block the data stack lives in Python locals (a symbolic stack), memory 
 locals, and comparisons feeding a branch become plain `if`s; the real stack and memory are
 written back only where a block ends or leaves the unit. Each block first checks, once, that it
 cannot run out of steps or stack space; everything data-dependent (a type, a zero divisor, an
-overflow, a first STORE of a name) is checked where it happens. Any check that fails hands the
-instruction back to the reference interpreter with the exact state it would have had ("deopt"),
-so every runtime error, span and step count comes from the reference, never from this file.
+overflow, a first STORE of a name) is checked where it happens. A block that jumps back to its
+own start becomes a `while` loop, and what holds every time round (its locals have values, of
+the types the loop leaves them with; the stack is as deep) is checked once, before it. Any
+check that fails hands the instruction back to the reference interpreter with the exact state
+it would have had ("deopt"), so every runtime error, span and step count comes from the
+reference, never from this file.
 """
 
 from __future__ import annotations
@@ -78,27 +81,38 @@ class _Block:
     temps: list[int]
     lines: list[str] = field(default_factory=list)
     sym: list[_Entry] = field(default_factory=list)
+    assumed: dict[str, str] = field(default_factory=dict)
+    """A looping block's memory locals and the type ("int" or "str") each holds whenever the
+    loop starts over, checked once before the loop (see `_loop`)."""
     bound: set[str] = field(default_factory=set)
     """Memory locals already known to hold a value at this point of the block."""
+    known: dict[str, str] = field(init=False)
+    """Memory locals whose type is known at this point of the block."""
+    at_back_edge: dict[str, str] = field(init=False, default_factory=dict)
+    """`known` where a looping block jumps back to its start."""
     span: range = field(init=False)
     looping: bool = field(init=False)
-    """The block ends by jumping back to its own start: it becomes a `while` loop."""
+    """The block ends by jumping back to its own start: it becomes a `while` loop, and what
+    cannot change from one time round to the next is checked once, before it."""
 
     def __post_init__(self) -> None:
         self.span = self.exe.block(self.leader)
         last = self.span[-1]
         self.looping = self.exe.targets[last] == self.leader and self.exe.program.code[
             last].op in BRANCHES
+        self.known = dict(self.assumed)
+        if self.looping:  # every local is checked for a value before the loop
+            self.bound = set(self.names.values())
 
     def write(self) -> list[str]:
-        need, peak = self._stack_bounds()
-        guard = f"steps + {len(self.span)} > gate"
-        if need and peak:
-            guard += f" or not {need} <= len(stack) <= maxs - {peak}"
-        elif need:
-            guard += f" or len(stack) < {need}"
-        elif peak:
-            guard += f" or len(stack) > maxs - {peak}"
+        need, peak, net = self._stack_bounds()
+        room = []
+        if need:
+            room.append(f"len(stack) < {need}")
+        if peak:
+            room.append(f"len(stack) > maxs - {peak}")
+        invariant = self.looping and net == 0  # as deep each time round: one check holds
+        guard = " or ".join([f"steps + {len(self.span)} > gate", *([] if invariant else room)])
         self.lines.append(f"if {guard}: flag = {TO_REFERENCE}; raise _Exit")
         if self.leader in self.exe.watch:
             self.lines.append(f"visit({self.leader}, steps)")
@@ -110,19 +124,38 @@ class _Block:
             self._flush()
             self.lines.extend(self._goto(self.span[-1] + 1))
         if self.looping:
-            return ["while True:", *("    " + line for line in self.lines)]
+            return self._loop(room if invariant else [])
         return self.lines
 
-    def _stack_bounds(self) -> tuple[int, int]:
-        """How many values the block takes from below its entry depth, and how far above it
-        the stack may grow."""
+    def _loop(self, room: list[str]) -> list[str]:
+        """The block as a `while` loop, after one check of what holds every time round:
+        every local it uses has a value (no local ever loses its value), the `assumed` types
+        (the block leaves them so when it starts over) and the stack's `room`. If the check
+        fails, the reference interpreter runs the block from its start, which is always
+        right; by the time the loop comes round again, the locals hold what the block stores."""
+        conditions = [f"type({local}) is not {kind}" for local, kind in self.assumed.items()]
+        conditions += [f"{local} is UNSET" for name, local in self.names.items()
+                       if local not in self.assumed and self._uses(name)]
+        conditions += room
+        before = [f"if {' or '.join(conditions)}: flag = {TO_REFERENCE}; raise _Exit"]
+        return [*(before if conditions else []), "while True:",
+                *("    " + line for line in self.lines)]
+
+    def _uses(self, name: str) -> bool:
+        code = self.exe.program.code
+        return any(code[i].op in ("LOAD", "STORE") and str(code[i].arg) == name
+                   for i in self.span)
+
+    def _stack_bounds(self) -> tuple[int, int, int]:
+        """How many values the block takes from below its entry depth, how far above it the
+        stack may grow, and how deep it is at the end."""
         depth = need = peak = 0
         for index in self.span:
             opcode = OPCODES[self.exe.program.code[index].op]
             need = max(need, opcode.pops - depth)
             depth += opcode.pushes - opcode.pops
             peak = max(peak, depth)
-        return need, peak
+        return need, peak, depth
 
     def _temp(self) -> str:
         self.temps[0] += 1
@@ -170,6 +203,7 @@ class _Block:
 
     def _goto(self, target: int) -> list[str]:
         if target == self.leader and self.looping:
+            self.at_back_edge = dict(self.known)
             return ["continue"]
         leave = ["break"] if self.looping else []
         if target in self.members:
@@ -228,13 +262,15 @@ class _Block:
         if code[index + 3].arg != name or not isinstance(literal, str) or not literal:
             return 0
         local = self._bound(str(name), index)
-        self.sym.append(_Entry(local, "any"))  # the loaded value: the local is not yet changed
+        # the loaded value: the local is not yet changed
+        self.sym.append(_Entry(local, self.known.get(local, "any")))
         self._push(index + 1, "PUSH", literal, -1)
         self._require([self.sym[-2]], "str", index + 2)
         grown = f"len({local}) + {len(literal)}"
         self._check(f"{grown} > longest or work + {grown} >= wlim", index + 2)
         del self.sym[-2:]
         self.lines += [f"{local} += {literal!r}", f"work += len({local})"]
+        self.known[local] = "str"
         return 4
 
     def _note(self, index: int) -> None:
@@ -304,12 +340,16 @@ class _Block:
         local = self._bound(str(arg), index)
         self.sym.pop()
         self.lines.append(f"{local} = {a.value()}")
+        if a.type == "any":
+            self.known.pop(local, None)
+        else:
+            self.known[local] = a.type
 
     def _load(self, index: int, op: str, arg: Value | None, target: int) -> None:
         local = self._bound(str(arg), index)
         temp = self._temp()
         self.lines.append(f"{temp} = {local}")
-        self.sym.append(_Entry(temp, "any"))
+        self.sym.append(_Entry(temp, self.known.get(local, "any")))
 
     def _assert(self, index: int, op: str, arg: Value | None, target: int) -> None:
         (a,) = self._take(1)
@@ -469,7 +509,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
                    if code[i].op in ("LOAD", "STORE")})
     names = {name: f"m{n}" for n, name in enumerate(used)}
     temps = [0]
-    blocks = {b: _Block(exe, b, members, names, temps).write() for b in leaders}
+    blocks = {b: _write_block(exe, b, members, names, temps) for b in leaders}
     head = [
         "def unit(m):",
         "    stack = m.stack; pop = stack.pop; calls = m.calls; mem = m.memory; out = m.output",
@@ -496,6 +536,33 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "    return flag",
     ]
     return "\n".join(head + body + tail) + "\n"
+
+
+_ROUNDS = 4
+"""How often a loop's types are worked out again before it is compiled without any."""
+
+
+def _write_block(exe: Executable, leader: int, members: frozenset[int], names: dict[str, str],
+                 temps: list[int]) -> list[str]:
+    """The Python of one block. A loop is written assuming the types its locals have when it
+    starts over, worked out from the types they have at its end: each round assumes what the
+    round before found there, until the types it assumes are the types it finds."""
+    first_temp = temps[0]
+
+    def write(assumed: dict[str, str]) -> _Block:
+        temps[0] = first_temp  # a round's temporaries replace the round before's
+        block = _Block(exe, leader, members, names, temps, assumed=assumed)
+        block.lines = block.write()
+        return block
+
+    block = write({})
+    for _ in range(_ROUNDS if block.looping else 0):
+        found = block.at_back_edge
+        if found == block.assumed:
+            return block.lines
+        block = write(found)
+    return block.lines if block.assumed.items() <= block.at_back_edge.items() else \
+        write({}).lines
 
 
 def _dispatch(leaders: list[int], blocks: dict[int, list[str]]) -> list[str]:
