@@ -574,3 +574,27 @@ def test_a_loop_checks_before_it_what_holds_every_time_round() -> None:
 def test_a_compiled_loop_ends_as_the_reference_does(source: str, ending: str) -> None:
     machine, outcome = run(source, max_stack=20)
     assert (outcome.error.kind if isinstance(outcome, Failed) else machine.output[-1]) == ending
+
+
+def test_a_type_checked_once_in_a_loop_is_checked_before_it() -> None:
+    """In the inner loop `i` is only loaded: once its MUL found it an integer, it is one
+    every time round, so the check moves before the loop."""
+    exe = Executable(program(
+        "PUSH #3\nSTORE i\nPUSH #0\nSTORE j\n"
+        "inner: LOAD i\nLOAD j\nMUL\nPOP\nLOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #9\nLT\n"
+        "JNZ inner"))
+    exe.compile_all()
+    lines = exe.compiled_source().splitlines()
+    start = next(n for n, line in enumerate(lines) if line.strip() == "while True:" and n > 12)
+    assert "type(m0) is not int" in lines[start - 1]  # i is m0
+    assert not any("type(" in line for line in lines[start:])
+
+
+@pytest.mark.parametrize(("first", "ending"), [("#3", "Halted"), ('"s"', "TypeMismatch")])
+def test_a_loaded_only_local_of_another_type_fails_where_the_reference_does(
+        first: str, ending: str) -> None:
+    _, outcome = run(
+        f"PUSH {first}\nSTORE i\nPUSH #0\nSTORE j\n"
+        "inner: LOAD i\nLOAD j\nMUL\nPOP\nLOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #90\nLT\n"
+        "JNZ inner\nHALT")
+    assert (outcome.error.kind if isinstance(outcome, Failed) else "Halted") == ending

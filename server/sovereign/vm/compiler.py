@@ -57,6 +57,8 @@ class _Entry:
 
     expr: str
     kind: str
+    loaded: str | None = None
+    """The memory local the value was loaded from, while that local still holds it."""
 
     def value(self) -> str:
         return f"(1 if {self.expr} else 0)" if self.kind == "cond" else self.expr
@@ -226,6 +228,9 @@ class _Block:
             self.lines.append(self._deopt(index))
         elif unknown:
             self._check(" or ".join(f"type({u}) is not {kind}" for u in unknown), index)
+            for entry in entries:  # what the check found of a value, it found of its local
+                if entry.loaded is not None:
+                    self.known[entry.loaded] = kind
 
     def _int_result(self, expr: str, operands: int, index: int, low: bool = True,
                     high: bool = True) -> None:
@@ -340,6 +345,9 @@ class _Block:
         local = self._bound(str(arg), index)
         self.sym.pop()
         self.lines.append(f"{local} = {a.value()}")
+        for entry in self.sym:
+            if entry.loaded == local:
+                entry.loaded = None
         if a.type == "any":
             self.known.pop(local, None)
         else:
@@ -349,7 +357,7 @@ class _Block:
         local = self._bound(str(arg), index)
         temp = self._temp()
         self.lines.append(f"{temp} = {local}")
-        self.sym.append(_Entry(temp, self.known.get(local, "any")))
+        self.sym.append(_Entry(temp, self.known.get(local, "any"), loaded=local))
 
     def _assert(self, index: int, op: str, arg: Value | None, target: int) -> None:
         (a,) = self._take(1)
