@@ -61,6 +61,9 @@ class Executable:
                 self.is_leader[target] = True
         for index in self.watch:
             self.is_leader[index] = True
+        self.stops = [*self.is_leader[:self.size], True]
+        """Where the reference interpreter stops running a block: before an instruction
+        that starts another, or at the end of the program."""
         self.heat = [0] * (self.size + 1)
         self.units: dict[int, Unit] = {}
         self.members: dict[int, frozenset[int]] = {}

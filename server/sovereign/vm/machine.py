@@ -121,9 +121,7 @@ class Machine:
         self.code = self.exe.program.code
         self._max_stack = self.config.max_stack
         self._operations = [_OPERATIONS[instruction.op] for instruction in self.code]
-        self._args = [target if target >= 0 else instruction.arg
-                      for instruction, target in zip(self.code, self.exe.targets, strict=True)]
-        """Each instruction's operand, as its method takes it: a jump's is its target."""
+        self._args = _operands(self.exe)
         self.stack: list[Value] = list(stack)
         self.memory: dict[str, Value] = dict(memory or {})
         self.calls: list[int] = []
@@ -303,8 +301,7 @@ class Machine:
         step count is kept in a local and written back however the block ends (an error
         reports the steps before the failing instruction). HALT ends a block, so the loop
         need not look for it."""
-        operations, args = self._operations, self._args
-        is_leader, size = self.exe.is_leader, self.exe.size
+        operations, args, stops = self._operations, self._args, self.exe.stops
         observed = self.live is not None or self.tracer is not None
         steps, gate, pc = self.steps, self.gate, self.pc
         try:
@@ -321,15 +318,14 @@ class Machine:
                 else:
                     next_pc = target
                 steps += 1
-                self.pc = next_pc
                 if observed:
-                    self.steps = steps
+                    self.steps, self.pc = steps, next_pc
                     self._observe(pc)
-                if next_pc >= size or is_leader[next_pc]:
-                    return
                 pc = next_pc
+                if stops[pc]:
+                    return
         finally:
-            self.steps = steps
+            self.steps, self.pc = steps, pc
 
     def _observe(self, pc: int) -> None:
         """After instruction `pc`, for a run that records live values or is traced."""
@@ -538,11 +534,12 @@ class Machine:
             self._need("JNZ", 1)
         return target if self.stack.pop() else None
 
-    def _call(self, target: int) -> int | None:
+    def _call(self, arg: tuple[int, int]) -> int | None:
+        target, site = arg
         if len(self.calls) >= self.config.max_call_depth:
             raise Fault("CallDepthExceeded", "the call depth limit of "
                         f"{self.config.max_call_depth} exceeded: runaway recursion?")
-        self.calls.append(self.pc)
+        self.calls.append(site)
         return target
 
     def _ret(self, arg: Decoded) -> int | None:
@@ -572,19 +569,21 @@ class Machine:
         self.halted = True
         return None
 
-    def _llmgen(self, arg: Decoded) -> int | None:
+    def _llmgen(self, arg: tuple[str, int]) -> int | None:
+        prompt, pc = arg
         self._room(1)
-        self.pending = LLMRequest("LLMGEN", str(arg), None, self.pc, dict(self.memory),
+        self.pending = LLMRequest("LLMGEN", prompt, None, pc, dict(self.memory),
                                   tuple(self.stack))
         return SUSPEND
 
-    def _evolve(self, arg: Decoded) -> int | None:
+    def _evolve(self, arg: tuple[str, int]) -> int | None:
+        prompt, pc = arg
         self._need("EVOLVE", 1)
         code = self.stack[-1]
         if not isinstance(code, str):
             raise Fault("TypeMismatch", "EVOLVE needs the code to repair as a string "
                         f"on the stack, not {_show(code)}")
-        self.pending = LLMRequest("EVOLVE", str(arg), code, self.pc, dict(self.memory),
+        self.pending = LLMRequest("EVOLVE", prompt, code, pc, dict(self.memory),
                                   tuple(self.stack))
         return SUSPEND
 
@@ -706,6 +705,25 @@ class Machine:
         return value
 
 
+Operation = Callable[[Machine, Decoded], int | None]
+
+
+def _operands(exe: Executable) -> list[Decoded]:
+    """Each instruction's operand, as its method takes it: a jump's target; a CALL's target
+    and its own index (the return address it pushes); an LLM instruction's text and its own
+    index (for its request); any other's value or name. So no method needs the machine's pc,
+    which the reference loop keeps in a local."""
+    code = exe.program.code
+    operands: list[Decoded] = [target if target >= 0 else instruction.arg
+                               for instruction, target in zip(code, exe.targets, strict=True)]
+    for index, instruction in enumerate(code):
+        if instruction.op == "CALL":
+            operands[index] = exe.targets[index], index
+        elif instruction.op in ("LLMGEN", "EVOLVE"):
+            operands[index] = str(instruction.arg), index
+    return operands
+
+
 def _show(value: Value) -> str:
     if isinstance(value, int):
         return f"integer {value}"
@@ -713,7 +731,7 @@ def _show(value: Value) -> str:
     return f"string {shown!r}"
 
 
-_OPERATIONS: dict[str, Callable[[Machine, Decoded], int | None]] = {
+_OPERATIONS: dict[str, Operation] = {
     "PUSH": Machine._push, "POP": Machine._pop, "DUP": Machine._dup, "SWAP": Machine._swap,
     "OVER": Machine._over, "ROT": Machine._rot, "ADD": Machine._add, "SUB": Machine._sub,
     "MUL": Machine._mul, "DIV": Machine._div, "MOD": Machine._mod, "NEG": Machine._neg,
