@@ -304,3 +304,38 @@ def test_every_run_ends_by_its_limits_with_a_documented_error_and_a_short_report
         assert outcome.error.kind in RUNTIME_ERRORS
         report = runtime_report("p.sov", assembly, outcome.error)
         assert len(report) <= 2_000, report[:2_000]
+
+
+_RECURSIVE = [
+    # fib: one value in, one out, two calls to itself
+    "PUSH #{n}\nCALL fib\nPRINT\nHALT\n"
+    "fib: DUP\nPUSH #2\nLT\nJNZ done\nDUP\nPUSH #1\nSUB\nCALL fib\nSWAP\nPUSH #2\nSUB\n"
+    "CALL fib\nADD\ndone: RET",
+    # values held below a call, two functions, two results, a loop inside a function
+    "PUSH #7\nPUSH #{n}\nCALL walk\nADD\nADD\nPRINT\nHALT\n"
+    "walk: DUP\nJZ bottom\nPUSH #1\nSUB\nCALL walk\nCALL pair\nROT\nADD\nADD\nRET\n"
+    "bottom: POP\nPUSH #0\nPUSH #0\nRET\n"
+    "pair: PUSH #3\nPUSH #4\nspin: PUSH #1\nSUB\nDUP\nJNZ spin\nRET",
+    # a sum that may overflow deep in the recursion
+    "PUSH #{n}\nCALL sum\nPRINT\nHALT\n"
+    "sum: DUP\nJZ zero\nDUP\nPUSH #1\nSUB\nCALL sum\nADD\nPUSH #4611686018427387904\nADD\n"
+    "RET\nzero: RET",
+    # a string where an integer is wanted, met at the bottom of the recursion
+    "PUSH 'x'\nPUSH #{n}\nCALL down\nHALT\n"
+    "down: DUP\nJZ use\nPUSH #1\nSUB\nCALL down\nRET\nuse: POP\nDUP\nPUSH #1\nADD\nRET",
+]
+"""Subroutines that run as Python functions (vm/frames.py), to stop at any point inside
+nested frames."""
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_RECURSIVE), st.integers(0, 12), st.builds(
+    VMConfig, max_steps=st.integers(1, 3000), max_stack=st.integers(1, 40),
+    max_call_depth=st.integers(1, 30), max_millis=st.just(1e9)))
+def test_a_run_stopped_inside_functions_ends_in_the_reference_state(
+        source: str, n: int, config: VMConfig) -> None:
+    """Wherever a limit or an error stops a run inside the functions' frames, the values and
+    calls the frames held are put back as the reference interpreter has them."""
+    assembly = assemble(source.format(n=n))
+    assert assembly.ok, assembly.findings
+    both_ways(assembly.program, config)

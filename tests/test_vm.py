@@ -444,15 +444,43 @@ def _unit_entries(machine: Machine) -> int:
     return entered
 
 
+COUNTING_FIB = FIB.replace("    PUSH #16\n", "    PUSH #0\n    STORE n\n    PUSH #16\n").replace(
+    "fib:\n", "fib:\n    LOAD n\n    PUSH #1\n    ADD\n    STORE n\n")
+"""fib, counting its calls in memory: a subroutine that touches memory does not run as a
+Python function (frames.py), so its calls go through the machine's `calls` list."""
+
+
 def test_a_recursive_subroutine_grows_into_one_unit_and_returns_inside_it() -> None:
     """The code after fib's second CALL first runs once the recursion has gone all the way
     down, so it is compiled later than the rest; it joins the unit next to it, and the
     returns then stay in compiled code instead of leaving a unit on every RET. (With blocks
     hot after 8 entries, fib(16) shows it as fib(25) does with the default.)"""
-    apart = Machine(Executable(program(FIB), hot=8, grow=False), VMConfig.run_defaults())
-    grown = Machine(Executable(program(FIB), hot=8), VMConfig.run_defaults())
+    apart = Machine(Executable(program(COUNTING_FIB), hot=8, grow=False),
+                    VMConfig.run_defaults())
+    grown = Machine(Executable(program(COUNTING_FIB), hot=8), VMConfig.run_defaults())
     assert _unit_entries(grown) * 50 < _unit_entries(apart)
     assert len({id(unit) for unit in grown.exe.units.values()}) == 1
+    assert grown.memory["n"] == 3193  # every call counted: fib(16) makes 3,193
+
+
+def test_a_subroutine_of_fixed_stack_effect_runs_as_a_python_function() -> None:
+    """fib takes one value and gives one, and touches nothing but the stack: compiled, its
+    CALLs are Python calls and its RETs Python returns, which leave the machine's `calls`
+    list alone (of fib(16)'s 3,193 calls, those run before fib is hot, and those of frames
+    put back on the list when the gate or the clock has compiled code leave, go through it)."""
+
+    class Counted(list[int]):
+        appended = 0
+
+        def append(self, site: int) -> None:
+            Counted.appended += 1
+            super().append(site)
+
+    machine = Machine(Executable(program(FIB), hot=8), VMConfig.run_defaults())
+    machine.calls = Counted()
+    assert machine.run() == Halted() and machine.output == ["987"]
+    assert "def f4(height, depth, s0):" in machine.exe.compiled_source()
+    assert Counted.appended < 200
 
 
 def _strings(keep: bool) -> str:
@@ -598,3 +626,17 @@ def test_a_loaded_only_local_of_another_type_fails_where_the_reference_does(
         "inner: LOAD i\nLOAD j\nMUL\nPOP\nLOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #90\nLT\n"
         "JNZ inner\nHALT")
     assert (outcome.error.kind if isinstance(outcome, Failed) else "Halted") == ending
+
+
+_DEEP = ("PUSH #{n}\nCALL sum\nPRINT\nHALT\n"
+         "sum: DUP\nJZ zero\nDUP\nPUSH #1\nSUB\nCALL sum\nADD\nRET\nzero: RET")
+
+
+@pytest.mark.parametrize(("n", "depth", "ending"), [
+    (1_500, 2_000, "1125750"),  # past FUNCTION_DEPTH, calls go through `calls` again
+    (1_500, 1_000, "CallDepthExceeded"),
+])
+def test_a_recursion_deeper_than_python_calls_go_ends_as_the_reference_does(
+        n: int, depth: int, ending: str) -> None:
+    machine, outcome = run(_DEEP.format(n=n), max_call_depth=depth, max_stack=5_000)
+    assert (outcome.error.kind if isinstance(outcome, Failed) else machine.output[-1]) == ending

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ..lang.assembler import INT_MAX, INT_MIN, Value
 from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
 from .arithmetic import divide, remainder
+from .frames import Frame, frames
 from .live import records
 from .units import LEFT_UNIT, TO_REFERENCE, Unit
 
@@ -83,6 +84,8 @@ class _Block:
     temps: list[int]
     lines: list[str] = field(default_factory=list)
     sym: list[_Entry] = field(default_factory=list)
+    functions: dict[int, Frame] = field(default_factory=dict)
+    """The subroutines that run as Python functions (frames.py), by their entry."""
     assumed: dict[str, str] = field(default_factory=dict)
     """A looping block's memory locals and the type ("int" or "str") each holds whenever the
     loop starts over, checked once before the loop (see `_loop`)."""
@@ -248,8 +251,8 @@ class _Block:
     def _instruction(self, index: int) -> int:
         """Write instruction `index`; answers how many instructions were written (one)."""
         instruction = self.exe.program.code[index]
-        _EMITTERS[instruction.op](self, index, instruction.op, instruction.arg,
-                                  self.exe.targets[index])
+        emit = getattr(self, _EMITTERS[instruction.op])
+        emit(index, instruction.op, instruction.arg, self.exe.targets[index])
         if self.exe.live and records(instruction.op):
             self._note(index)
         return 1
@@ -384,9 +387,28 @@ class _Block:
 
     def _call(self, index: int, op: str, arg: Value | None, target: int) -> None:
         self._check("len(calls) >= maxc", index)
+        callee = self.functions.get(target)
+        if callee is None:
+            self._flush()
+            self.lines.append(f"calls.append({index})")
+            self.lines.extend(self._goto(target))
+            return
+        args = [entry.value() for entry in self._take(callee.takes)] if callee.takes else []
+        del self.sym[len(self.sym) - callee.takes:]
         self._flush()
-        self.lines.append(f"calls.append({index})")
-        self.lines.extend(self._goto(target))
+        results = [self._temp() for _ in range(callee.gives)]
+        self.lines += [
+            "if len(calls) < fmax:",  # deeper, the calls go through `calls` as any other
+            "    base = len(stack); cbase = len(calls)",
+            *("    " + line for line in _called(callee, "base, cbase + 1", args, results,
+                                                 f"calls.insert(cbase, {index})")),
+            *([f"    stack.extend(({', '.join(results)},))"] if results else []),
+            *("    " + line for line in self._goto(index + 1)),
+            "else:",
+            *([f"    stack.extend(({', '.join(args)},))"] if args else []),
+            f"    calls.append({index})",
+            *("    " + line for line in self._goto(target)),
+        ]
 
     def _ret(self, index: int, op: str, arg: Value | None, target: int) -> None:
         self._check("not calls", index)
@@ -517,7 +539,9 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
                    if code[i].op in ("LOAD", "STORE")})
     names = {name: f"m{n}" for n, name in enumerate(used)}
     temps = [0]
-    blocks = {b: _write_block(exe, b, members, names, temps) for b in leaders}
+    functions = {} if exe.live or exe.watch else frames(exe, sorted({
+        exe.targets[i] for b in leaders for i in exe.block(b) if code[i].op == "CALL"}))
+    blocks = {b: _write_block(exe, b, members, names, temps, functions) for b in leaders}
     head = [
         "def unit(m):",
         "    stack = m.stack; pop = stack.pop; calls = m.calls; mem = m.memory; out = m.output",
@@ -531,6 +555,9 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "wlim = m.work_limit; "
         f"flag = {LEFT_UNIT}",
         *(f"    {local} = mem.get({name!r}, UNSET)" for name, local in names.items()),
+        *([f"    base = cbase = 0; fmax = min(maxc, {FUNCTION_DEPTH})"] if functions else []),
+        *("    " + line for frame in functions.values()
+          for line in _function(exe, frame, functions, temps)),
         "    try:",
         "        while True:",
     ]
@@ -546,12 +573,104 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
     return "\n".join(head + body + tail) + "\n"
 
 
+FUNCTION_DEPTH = 200
+"""The call depth up to which calls of a subroutine that runs as a function are Python calls:
+past it they go through the machine's `calls` list, as any other, so a deep recursion never
+meets Python's own recursion limit."""
+
+
+@dataclass
+class _FunctionBlock(_Block):
+    """Writes one block of a subroutine that runs as a Python function (frames.py). The
+    frame's values are the locals s0, s1, ... when the block starts, and go to the next block
+    in them rather than through the real stack; a RET returns the results. `height` is how
+    many values lie below the frame (on the real stack and in the frames of its callers),
+    `depth` the call depth. A check that fails puts the frame's values on the real stack;
+    each caller, as the exception passes, puts its own below them and its CALL on `calls`."""
+
+    frame: Frame = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.looping = False  # a jump back to the start is a `continue` like any other
+        self.sym = [_Entry(f"s{n}", "any") for n in range(self.frame.depths[self.leader])]
+
+    def write(self) -> list[str]:
+        _, peak, _ = self._stack_bounds()
+        guard = f"steps + {len(self.span)} > gate"
+        if peak:
+            guard += f" or height + {len(self.sym) + peak} > maxs"
+        back = f"{self._push_all()}; " if self.sym else ""
+        self.lines.append(f"if {guard}: {back}pc = {self.leader}; flag = {TO_REFERENCE}; "
+                          "raise _Exit")
+        self.lines.append(f"steps += {len(self.span)}")
+        for index in self.span:
+            self._instruction(index)
+        if self.exe.program.code[self.span[-1]].op not in ENDS_BLOCK:
+            self.lines.extend(self._goto(self.span[-1] + 1))
+        return [f"if at == {self.leader}:", *("    " + line for line in self.lines)]
+
+    def _take(self, count: int) -> list[_Entry]:
+        assert len(self.sym) >= count, "frames.py lets no function read below its frame"
+        return self.sym[-count:]
+
+    def _flush(self) -> None:
+        """The values stay in the frame: `_goto` hands them to the next block."""
+
+    def _goto(self, target: int) -> list[str]:
+        moved = [(f"s{n}", entry.value()) for n, entry in enumerate(self.sym)
+                 if entry.value() != f"s{n}"]
+        moves = [f"{', '.join(s for s, _ in moved)} = {', '.join(v for _, v in moved)}"]
+        return [*(moves if moved else []), f"at = {target}",
+                *(["continue"] if target <= self.leader else [])]
+
+    def _call(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        callee = self.functions[target]
+        self._check("depth >= fmax", index)
+        args = [entry.value() for entry in self._take(callee.takes)] if callee.takes else []
+        pending = self.sym[:len(self.sym) - callee.takes]
+        below = ", ".join(entry.value() for entry in pending)
+        results = [self._temp() for _ in range(callee.gives)]
+        self.lines += _called(callee, f"height + {len(pending)}, depth + 1", args, results,
+                              *([f"stack[base:base] = ({below},)"] if pending else []),
+                              f"calls.insert(cbase, {index})")
+        self.sym = [*pending, *(_Entry(result, "any") for result in results)]
+        self.lines.extend(self._goto(index + 1))
+
+    def _ret(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        values = [entry.value() for entry in self.sym]
+        self.lines.append(f"return ({', '.join(values)},)" if len(values) > 1 else
+                          f"return {values[0] if values else 'None'}")
+
+
+def _called(callee: Frame, where: str, args: list[str], results: list[str],
+            *undo: str) -> list[str]:
+    """A call of the function of `callee`, its results put in `results`; if a check in it
+    fails, the statements `undo` give the machine this caller's part of the state."""
+    assign = f"{', '.join(results)} = " if results else ""
+    return ["try:", f"    {assign}f{callee.entry}({', '.join([where, *args])})",
+            "except _Exit:", *(f"    {line}" for line in undo), "    raise"]
+
+
+def _function(exe: Executable, frame: Frame, functions: dict[int, Frame],
+              temps: list[int]) -> list[str]:
+    """The Python function of a subroutine (see `_FunctionBlock`)."""
+    params = ", ".join(["height", "depth", *(f"s{n}" for n in range(frame.takes))])
+    lines = [f"def f{frame.entry}({params}):", "    nonlocal steps, pc, flag, work",
+             f"    at = {frame.entry}", "    while True:"]
+    for leader in sorted(frame.depths):
+        block = _FunctionBlock(exe, leader, frozenset(), {}, temps, functions=functions,
+                               frame=frame)
+        lines += ("        " + line for line in block.write())
+    return lines
+
+
 _ROUNDS = 4
 """How often a loop's types are worked out again before it is compiled without any."""
 
 
 def _write_block(exe: Executable, leader: int, members: frozenset[int], names: dict[str, str],
-                 temps: list[int]) -> list[str]:
+                 temps: list[int], functions: dict[int, Frame]) -> list[str]:
     """The Python of one block. A loop is written assuming the types its locals have when it
     starts over, worked out from the types they have at its end: each round assumes what the
     round before found there, until the types it assumes are the types it finds."""
@@ -559,7 +678,8 @@ def _write_block(exe: Executable, leader: int, members: frozenset[int], names: d
 
     def write(assumed: dict[str, str]) -> _Block:
         temps[0] = first_temp  # a round's temporaries replace the round before's
-        block = _Block(exe, leader, members, names, temps, assumed=assumed)
+        block = _Block(exe, leader, members, names, temps, functions=functions,
+                       assumed=assumed)
         block.lines = block.write()
         return block
 
@@ -587,18 +707,18 @@ def _dispatch(leaders: list[int], blocks: dict[int, list[str]]) -> list[str]:
 
 
 _EMITTERS = {
-    "PUSH": _Block._push, "POP": _Block._pop,
-    "DUP": _Block._shuffle, "SWAP": _Block._shuffle, "OVER": _Block._shuffle,
-    "ROT": _Block._shuffle,
-    "ADD": _Block._arithmetic, "SUB": _Block._arithmetic, "MUL": _Block._arithmetic,
-    "DIV": _Block._arithmetic, "MOD": _Block._arithmetic, "NEG": _Block._arithmetic,
-    "EQ": _Block._equality, "NE": _Block._equality,
-    "LT": _Block._compare, "LE": _Block._compare, "GT": _Block._compare, "GE": _Block._compare,
-    "AND": _Block._logic, "OR": _Block._logic, "NOT": _Block._logic,
-    "STORE": _Block._store, "LOAD": _Block._load,
-    "PRINT": _Block._print, "ASSERT": _Block._assert, "NOP": _Block._nop,
-    "JMP": _Block._jump, "JZ": _Block._branch, "JNZ": _Block._branch,
-    "CALL": _Block._call, "RET": _Block._ret,
-    "HALT": _Block._reference, "LLMGEN": _Block._reference, "EVOLVE": _Block._reference,
+    "PUSH": "_push", "POP": "_pop",
+    "DUP": "_shuffle", "SWAP": "_shuffle", "OVER": "_shuffle",
+    "ROT": "_shuffle",
+    "ADD": "_arithmetic", "SUB": "_arithmetic", "MUL": "_arithmetic",
+    "DIV": "_arithmetic", "MOD": "_arithmetic", "NEG": "_arithmetic",
+    "EQ": "_equality", "NE": "_equality",
+    "LT": "_compare", "LE": "_compare", "GT": "_compare", "GE": "_compare",
+    "AND": "_logic", "OR": "_logic", "NOT": "_logic",
+    "STORE": "_store", "LOAD": "_load",
+    "PRINT": "_print", "ASSERT": "_assert", "NOP": "_nop",
+    "JMP": "_jump", "JZ": "_branch", "JNZ": "_branch",
+    "CALL": "_call", "RET": "_ret",
+    "HALT": "_reference", "LLMGEN": "_reference", "EVOLVE": "_reference",
 }
 """The emitter of each opcode; a test checks that every opcode of the table has one."""

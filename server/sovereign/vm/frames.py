@@ -1,0 +1,120 @@
+"""Subroutines that compiled code runs as Python functions, and the shape of their frames.
+
+A CALL through the machine's `calls` list and a dispatch on every return costs several times
+what a Python call does, so recursive code was the slowest thing the VM ran. A subroutine
+whose stack effect is fixed can instead be one Python function: its arguments are parameters,
+the values it holds are locals, its results are what it returns (compiler.py writes it).
+
+That needs a subroutine that is closed and regular: every path from its entry ends in RET
+(none falls off the end, none halts), every block is entered with the same number of values
+on every path, every RET leaves the same number, it reads no deeper than its arguments, and it
+calls only such subroutines (itself included). It may not touch memory or print: those live
+in the unit's locals and lists, where a function would have to share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..lang.opcodes import OPCODES, successors
+
+if TYPE_CHECKING:
+    from .executable import Executable
+
+PURE = frozenset({
+    "PUSH", "POP", "DUP", "SWAP", "OVER", "ROT", "ADD", "SUB", "MUL", "DIV", "MOD", "NEG",
+    "EQ", "NE", "LT", "LE", "GT", "GE", "AND", "OR", "NOT", "JMP", "JZ", "JNZ", "CALL", "RET",
+    "NOP",
+})
+"""The opcodes a function's code may hold: they change only the stack and control."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A subroutine that runs as a Python function: it takes `takes` values and returns
+    `gives`; `depths` holds, for each of its blocks, how many values of the frame (its
+    arguments included) are on the stack when the block starts."""
+
+    entry: int
+    takes: int
+    gives: int
+    depths: dict[int, int]
+
+
+def frames(exe: Executable, entries: list[int]) -> dict[int, Frame]:
+    """The frames of the subroutines at `entries` that can run as functions, with the
+    frames of every subroutine they call."""
+    found: dict[int, Frame | None] = {}
+    for entry in entries:
+        _frame(exe, entry, found)
+    return {entry: frame for entry, frame in found.items() if frame is not None}
+
+
+def _frame(exe: Executable, entry: int, found: dict[int, Frame | None]) -> Frame | None:
+    """The frame of the subroutine at `entry`, or None. The effect of its calls to itself
+    is found in two walks: the first follows only the paths that return without calling
+    itself, which gives what it takes and gives; the second follows every path with that
+    effect, and must agree."""
+    if entry in found:
+        return found[entry]
+    if entry >= exe.size:  # a label after the last instruction: the call runs off the end
+        return None
+    found[entry] = None  # a call back into a subroutine being worked out (not to itself)
+    first = _walk(exe, entry, None, found)
+    if first is None:
+        return None
+    _, returned, lowest = first
+    effect = (-lowest, returned - lowest)
+    second = _walk(exe, entry, effect, found)
+    if second is None or second[1] != returned or second[2] < lowest:
+        return None
+    frame = Frame(entry, effect[0], effect[1],
+                  {leader: depth - lowest for leader, depth in second[0].items()})
+    found[entry] = frame
+    return frame
+
+
+def _walk(exe: Executable, entry: int, itself: tuple[int, int] | None,
+          found: dict[int, Frame | None]) -> tuple[dict[int, int], int, int] | None:
+    """Each block's depth at its start, relative to the entry's; the depth at every RET (one
+    depth for all); the lowest depth reached. None if the subroutine is not closed and
+    regular. A call to itself is followed with the effect `itself` (not at all if None)."""
+    code = exe.program.code
+    depths, pending, lowest, returned = {entry: 0}, [entry], 0, None
+    while pending:
+        leader = pending.pop()
+        depth = depths[leader]
+        span = exe.block(leader)
+        for index in span:
+            instruction = code[index]
+            if instruction.op not in PURE:
+                return None
+            if instruction.op == "CALL":
+                target = exe.targets[index]
+                callee = _frame(exe, target, found) if target != entry else None
+                effect = itself if target == entry else \
+                    None if callee is None else (callee.takes, callee.gives)
+                if effect is None:
+                    if target != entry:
+                        return None
+                    break  # the first walk does not follow a call to itself
+                lowest = min(lowest, depth - effect[0])
+                depth += effect[1] - effect[0]
+            elif instruction.op == "RET":
+                if returned not in (None, depth):
+                    return None
+                returned = depth
+            else:
+                opcode = OPCODES[instruction.op]
+                lowest = min(lowest, depth - opcode.pops)
+                depth += opcode.pushes - opcode.pops
+        else:
+            last = span[-1]
+            for end in successors(code[last].op, last, exe.targets[last]):
+                if end >= exe.size or depths.get(end, depth) != depth:
+                    return None
+                if end not in depths:
+                    depths[end] = depth
+                    pending.append(end)
+    return None if returned is None else (depths, returned, lowest)
