@@ -10,6 +10,11 @@ the types the loop leaves them with; the stack is as deep) is checked once, befo
 check that fails hands the instruction back to the reference interpreter with the exact state
 it would have had ("deopt"), so every runtime error, span and step count comes from the
 reference, never from this file.
+
+A subroutine whose stack effect is fixed (frames.py) is written as a Python function nested in
+the unit, and a CALL of it is a Python call: its frame's values are locals, what is known of
+their types goes from block to block, and blocks are written inline where control goes to
+them, so fib reads much as it would in Python, each check kept.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..lang.assembler import INT_MAX, INT_MIN, Value
-from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
+from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES, successors
 from .arithmetic import divide, remainder
 from .frames import Frame, frames
 from .live import records
@@ -73,6 +78,18 @@ class _Entry:
         return self.expr
 
 
+def _stack_bounds(exe: Executable, span: range) -> tuple[int, int, int]:
+    """How many values the block `span` takes from below its entry depth, how far above it
+    the stack may grow, and how deep it is at the end."""
+    depth = need = peak = 0
+    for index in span:
+        opcode = OPCODES[exe.program.code[index].op]
+        need = max(need, opcode.pops - depth)
+        depth += opcode.pushes - opcode.pops
+        peak = max(peak, depth)
+    return need, peak, depth
+
+
 @dataclass
 class _Block:
     """Writes the Python for one basic block."""
@@ -110,7 +127,7 @@ class _Block:
             self.bound = set(self.names.values())
 
     def write(self) -> list[str]:
-        need, peak, net = self._stack_bounds()
+        need, peak, net = _stack_bounds(self.exe, self.span)
         room = []
         if need:
             room.append(f"len(stack) < {need}")
@@ -151,16 +168,6 @@ class _Block:
         return any(code[i].op in ("LOAD", "STORE") and str(code[i].arg) == name
                    for i in self.span)
 
-    def _stack_bounds(self) -> tuple[int, int, int]:
-        """How many values the block takes from below its entry depth, how far above it the
-        stack may grow, and how deep it is at the end."""
-        depth = need = peak = 0
-        for index in self.span:
-            opcode = OPCODES[self.exe.program.code[index].op]
-            need = max(need, opcode.pops - depth)
-            depth += opcode.pushes - opcode.pops
-            peak = max(peak, depth)
-        return need, peak, depth
 
     def _temp(self) -> str:
         self.temps[0] += 1
@@ -231,9 +238,16 @@ class _Block:
             self.lines.append(self._deopt(index))
         elif unknown:
             self._check(" or ".join(f"type({u}) is not {kind}" for u in unknown), index)
-            for entry in entries:  # what the check found of a value, it found of its local
-                if entry.loaded is not None:
-                    self.known[entry.loaded] = kind
+            for entry in entries:
+                self._found(entry, kind)
+
+    def _found(self, entry: _Entry, kind: str) -> None:
+        """A check found `entry` of `kind`: so it is wherever it stands (a DUP's copy is the
+        same entry), and so is the local it was loaded from."""
+        if entry.kind == "any":
+            entry.kind = kind
+        if entry.loaded is not None:
+            self.known[entry.loaded] = kind
 
     def _int_result(self, expr: str, operands: int, index: int, low: bool = True,
                     high: bool = True) -> None:
@@ -325,8 +339,10 @@ class _Block:
         a, b = self._take(2)
         if a.type == "any" and b.type != "any":
             self._check(f"type({a.value()}) is not {b.type}", index)
+            self._found(a, b.type)
         elif b.type == "any" and a.type != "any":
             self._check(f"type({b.value()}) is not {a.type}", index)
+            self._found(b, a.type)
         elif not a.type == b.type != "any":
             self._check(f"type({a.value()}) is not type({b.value()})", index)
         symbol = {"LT": "<", "LE": "<=", "GT": ">", "GE": ">="}[op]
@@ -556,8 +572,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         f"flag = {LEFT_UNIT}",
         *(f"    {local} = mem.get({name!r}, UNSET)" for name, local in names.items()),
         *([f"    base = cbase = 0; fmax = min(maxc, {FUNCTION_DEPTH})"] if functions else []),
-        *("    " + line for frame in functions.values()
-          for line in _function(exe, frame, functions, temps)),
+        *("    " + line for line in _Functions(exe, functions, temps).source()),
         "    try:",
         "        while True:",
     ]
@@ -589,26 +604,54 @@ class _FunctionBlock(_Block):
     each caller, as the exception passes, puts its own below them and its CALL on `calls`."""
 
     frame: Frame = field(kw_only=True)
+    kinds: tuple[str, ...] = field(kw_only=True)
+    """What each of the frame's values is known to be when the block starts."""
+    returns: dict[int, tuple[str, ...]] = field(kw_only=True)
+    """What each function's results are known to be, by its entry."""
+    highest: int = field(kw_only=True)
+    """The most values the frame ever holds: checked against the stack limit once, at the
+    function's entry, for all its blocks."""
+    entries: dict[int, int] = field(kw_only=True)
+    """How many places each block of the function is entered from."""
+    start: list[_Entry] | None = field(kw_only=True, default=None)
+    """The values the block starts with when it is written inline, where control goes to it."""
+    inlined: int = field(kw_only=True, default=0)
+    """How many blocks this one is written inside."""
+    checked: bool = field(kw_only=True, default=False)
+    """The block it is written inside checked the step gate for it too."""
+    reach: int = field(init=False, default=0)
+    """The most steps from the block's start to where the next check of the gate is due
+    (the steps checked for at its start)."""
+    exits: dict[int, tuple[str, ...]] = field(init=False, default_factory=dict)
+    """What the frame's values are known to be where the block goes on to each next block."""
+    returned: tuple[str, ...] | None = field(init=False, default=None)
+    """What the results are known to be, if the block returns."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.looping = False  # a jump back to the start is a `continue` like any other
-        self.sym = [_Entry(f"s{n}", "any") for n in range(self.frame.depths[self.leader])]
+        self.sym = self.start if self.start is not None else [
+            _Entry(f"s{n}", kind) for n, kind in enumerate(self.kinds)]
 
     def write(self) -> list[str]:
-        _, peak, _ = self._stack_bounds()
-        guard = f"steps + {len(self.span)} > gate"
-        if peak:
-            guard += f" or height + {len(self.sym) + peak} > maxs"
+        """The block's Python. The gate is checked once for the block and every block
+        written inline after it up to the next CALL (the longest way through them): if that
+        fails, the reference interpreter starts at this block, sooner than it must, which is
+        always right."""
         back = f"{self._push_all()}; " if self.sym else ""
-        self.lines.append(f"if {guard}: {back}pc = {self.leader}; flag = {TO_REFERENCE}; "
-                          "raise _Exit")
         self.lines.append(f"steps += {len(self.span)}")
+        self.reach = len(self.span)
         for index in self.span:
             self._instruction(index)
         if self.exe.program.code[self.span[-1]].op not in ENDS_BLOCK:
             self.lines.extend(self._goto(self.span[-1] + 1))
-        return [f"if at == {self.leader}:", *("    " + line for line in self.lines)]
+        guard = [] if self.checked else [f"steps + {self.reach} > gate"]
+        if self.leader == self.frame.entry:
+            guard.append(f"height + {self.highest} > maxs")
+        if guard:
+            self.lines.insert(0, f"if {' or '.join(guard)}: {back}pc = {self.leader}; "
+                                 f"flag = {TO_REFERENCE}; raise _Exit")
+        return self.lines
 
     def _take(self, count: int) -> list[_Entry]:
         assert len(self.sym) >= count, "frames.py lets no function read below its frame"
@@ -617,7 +660,14 @@ class _FunctionBlock(_Block):
     def _flush(self) -> None:
         """The values stay in the frame: `_goto` hands them to the next block."""
 
-    def _goto(self, target: int) -> list[str]:
+    def _goto(self, target: int, checked: bool = True) -> list[str]:
+        """Go on to the block at `target`, written inline when it comes later and is short
+        or entered from here alone; `checked` when no CALL comes between."""
+        if target > self.leader and self.inlined < _INLINED and (
+                self.entries[target] == 1 or len(self.exe.block(target)) <= _SMALL):
+            return self._inline(target, checked)
+        kinds = tuple(entry.type for entry in self.sym)
+        self.exits[target] = _meet(self.exits.get(target, kinds), kinds)
         moved = [(f"s{n}", entry.value()) for n, entry in enumerate(self.sym)
                  if entry.value() != f"s{n}"]
         moves = [f"{', '.join(s for s, _ in moved)} = {', '.join(v for _, v in moved)}"]
@@ -634,13 +684,43 @@ class _FunctionBlock(_Block):
         self.lines += _called(callee, f"height + {len(pending)}, depth + 1", args, results,
                               *([f"stack[base:base] = ({below},)"] if pending else []),
                               f"calls.insert(cbase, {index})")
-        self.sym = [*pending, *(_Entry(result, "any") for result in results)]
-        self.lines.extend(self._goto(index + 1))
+        self.sym = [*pending, *map(_Entry, results, self.returns[target])]
+        self.lines.extend(self._goto(index + 1, checked=False))
+
+    def _inline(self, target: int, checked: bool) -> list[str]:
+        """The block at `target`, written where control goes to it: the values go on as
+        they are, with all that is known of them, and no dispatch on `at` is needed. (Jumps
+        forward only, so inlining ends; copies of the values, so what a check finds on one
+        path is not taken for known on another.)"""
+        copies: dict[int, _Entry] = {}
+        start = [copies.setdefault(id(entry), _Entry(entry.expr, entry.kind, entry.loaded))
+                 for entry in self.sym]
+        block = _FunctionBlock(
+            self.exe, target, self.members, self.names, self.temps, functions=self.functions,
+            frame=self.frame, kinds=(), returns=self.returns, highest=self.highest,
+            entries=self.entries, start=start, inlined=self.inlined + 1, checked=checked)
+        lines = block.write()
+        if checked:
+            self.reach = max(self.reach, len(self.span) + block.reach)
+        for exit_target, kinds in block.exits.items():
+            self.exits[exit_target] = _meet(self.exits.get(exit_target, kinds), kinds)
+        self._returns(block.returned)
+        return lines
+
+    def _returns(self, kinds: tuple[str, ...] | None) -> None:
+        if kinds is not None:
+            self.returned = kinds if self.returned is None else _meet(self.returned, kinds)
 
     def _ret(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        self._returns(tuple(entry.type for entry in self.sym))
         values = [entry.value() for entry in self.sym]
         self.lines.append(f"return ({', '.join(values)},)" if len(values) > 1 else
                           f"return {values[0] if values else 'None'}")
+
+
+def _meet(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """What is known of values known to be `a` on one path and `b` on another."""
+    return tuple(x if x == y else "any" for x, y in zip(a, b, strict=True))
 
 
 def _called(callee: Frame, where: str, args: list[str], results: list[str],
@@ -652,17 +732,125 @@ def _called(callee: Frame, where: str, args: list[str], results: list[str],
             "except _Exit:", *(f"    {line}" for line in undo), "    raise"]
 
 
-def _function(exe: Executable, frame: Frame, functions: dict[int, Frame],
-              temps: list[int]) -> list[str]:
-    """The Python function of a subroutine (see `_FunctionBlock`)."""
-    params = ", ".join(["height", "depth", *(f"s{n}" for n in range(frame.takes))])
-    lines = [f"def f{frame.entry}({params}):", "    nonlocal steps, pc, flag, work",
-             f"    at = {frame.entry}", "    while True:"]
-    for leader in sorted(frame.depths):
-        block = _FunctionBlock(exe, leader, frozenset(), {}, temps, functions=functions,
-                               frame=frame)
-        lines += ("        " + line for line in block.write())
-    return lines
+_INLINED = 12
+"""How deep blocks are written inside one another in a function, at the most."""
+
+_SMALL = 4
+"""A block of at most this many instructions is written inline wherever control goes to it
+(a RET, say); a longer one only where it is entered from just one place."""
+
+_KINDS_ROUNDS = 8
+"""How often a function's kinds are worked out again before it is written knowing none."""
+
+
+@dataclass
+class _Functions:
+    """Writes the subroutines that run as Python functions (see `_FunctionBlock`)."""
+
+    exe: Executable
+    frames: dict[int, Frame]
+    temps: list[int]
+    returns: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """What each function is known to return, once settled."""
+
+    def source(self) -> list[str]:
+        for entry in self.frames:
+            self._settle(entry)
+        return [line for entry in self.frames for line in self._write(entry, self.returns)[0]]
+
+    def _settle(self, entry: int) -> None:
+        """Work out what the function at `entry` returns, its callees' first. The guess is
+        integers; it stands if the function, assuming its own calls return them, returns
+        nothing else (then, by induction on the depth of calls, every return is of them);
+        else it widens to what it returns, until it stands."""
+        if entry in self.returns:
+            return
+        code = self.exe.program.code
+        for leader in self.frames[entry].depths:
+            for index in self.exe.block(leader):
+                if code[index].op == "CALL" and self.exe.targets[index] != entry:
+                    self._settle(self.exe.targets[index])
+        guess = ("int",) * self.frames[entry].gives
+        while (found := _meet(guess, self._write(entry, {**self.returns, entry: guess})[1])) \
+                != guess:
+            guess = found
+        self.returns[entry] = guess
+
+    def _write(self, entry: int, returns: dict[int, tuple[str, ...]]) -> tuple[
+            list[str], tuple[str, ...]]:
+        """The function's source and what it returns, written knowing what each block's
+        values are when it starts: from knowing nothing, each round takes what the round
+        before found where blocks go on to it, until that is what it took (then it holds on
+        every path; if no round settles, nothing is known)."""
+        frame = self.frames[entry]
+        unknown = {leader: ("any",) * depth for leader, depth in frame.depths.items()}
+        kinds = unknown
+        for _ in range(_KINDS_ROUNDS):
+            blocks = self._blocks(frame, kinds, returns)
+            found = _entry_kinds(frame, blocks, unknown)
+            if found == kinds:
+                break
+            kinds = found
+        else:
+            blocks = self._blocks(frame, unknown, returns)
+        params = ", ".join(["height", "depth", *(f"s{n}" for n in range(frame.takes))])
+        lines = [f"def f{entry}({params}):", "    nonlocal steps, pc, flag, work"]
+        if len(blocks) == 1:  # every other block is written inline: no dispatch on `at`
+            lines += ("    " + line for line in blocks[0].lines)
+        else:
+            lines += [f"    at = {entry}", "    while True:"]
+            for block in blocks:
+                lines += [f"        if at == {block.leader}:",
+                          *("            " + line for line in block.lines)]
+        results = [block.returned for block in blocks if block.returned is not None]
+        returned = results[0]
+        for result in results[1:]:
+            returned = _meet(returned, result)
+        return lines, returned
+
+    def _blocks(self, frame: Frame, kinds: dict[int, tuple[str, ...]],
+                returns: dict[int, tuple[str, ...]]) -> list[_FunctionBlock]:
+        """The blocks that control reaches through `at` (the entry's, and those not written
+        inline everywhere control goes to them), in the order of the code."""
+        highest = max(depth + _stack_bounds(self.exe, self.exe.block(leader))[1]
+                      for leader, depth in frame.depths.items())
+        entries = _entries(self.exe, frame)
+        blocks: dict[int, _FunctionBlock] = {}
+        pending = [frame.entry]
+        while pending:
+            leader = pending.pop()
+            block = blocks[leader] = _FunctionBlock(
+                self.exe, leader, frozenset(), {}, self.temps, functions=self.frames,
+                frame=frame, kinds=kinds[leader], returns=returns, highest=highest,
+                entries=entries)
+            block.write()
+            pending += [target for target in block.exits if target not in blocks]
+        return [blocks[leader] for leader in sorted(blocks)]
+
+
+def _entries(exe: Executable, frame: Frame) -> dict[int, int]:
+    """How many places each block of `frame` is entered from (its entry: one more, the
+    callers)."""
+    code = exe.program.code
+    entries = dict.fromkeys(frame.depths, 0)
+    entries[frame.entry] = 1
+    for leader in frame.depths:
+        last = exe.block(leader)[-1]
+        for target in successors(code[last].op, last, exe.targets[last]):
+            entries[target] += 1
+    return entries
+
+
+def _entry_kinds(frame: Frame, blocks: list[_FunctionBlock],
+                 unknown: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+    """What is known of each block's values when it starts, from where the `blocks` go on
+    to it (the callers say nothing of the arguments)."""
+    found: dict[int, tuple[str, ...]] = {}
+    for block in blocks:
+        for target, exits in block.exits.items():
+            found[target] = _meet(found[target], exits) if target in found else exits
+    found[frame.entry] = unknown[frame.entry]
+    return {leader: found.get(leader, kinds) for leader, kinds in unknown.items()}
 
 
 _ROUNDS = 4
