@@ -646,8 +646,8 @@ class _FunctionBlock(_Block):
         if self.exe.program.code[self.span[-1]].op not in ENDS_BLOCK:
             self.lines.extend(self._goto(self.span[-1] + 1))
         guard = [] if self.checked else [f"steps + {self.reach} > gate"]
-        if self.leader == self.frame.entry:
-            guard.append(f"height + {self.highest} > maxs")
+        if self.leader == self.frame.entry:  # what holds for the whole frame
+            guard += [f"height + {self.highest} > maxs", "depth >= fmax"]
         if guard:
             self.lines.insert(0, f"if {' or '.join(guard)}: {back}pc = {self.leader}; "
                                  f"flag = {TO_REFERENCE}; raise _Exit")
@@ -676,7 +676,6 @@ class _FunctionBlock(_Block):
 
     def _call(self, index: int, op: str, arg: Value | None, target: int) -> None:
         callee = self.functions[target]
-        self._check("depth >= fmax", index)
         args = [entry.value() for entry in self._take(callee.takes)] if callee.takes else []
         pending = self.sym[:len(self.sym) - callee.takes]
         below = ", ".join(entry.value() for entry in pending)
