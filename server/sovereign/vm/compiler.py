@@ -619,6 +619,10 @@ class _FunctionBlock(_Block):
     """How many blocks this one is written inside."""
     checked: bool = field(kw_only=True, default=False)
     """The block it is written inside checked the step gate for it too."""
+    owed: int = field(kw_only=True, default=0)
+    """Steps of the blocks it is written inside that `steps` does not count yet: steps are
+    added where the count must be exact (a CALL, a RET, leaving through `at`, a check that
+    fails), not at every block."""
     reach: int = field(init=False, default=0)
     """The most steps from the block's start to where the next check of the gate is due
     (the steps checked for at its start)."""
@@ -638,20 +642,30 @@ class _FunctionBlock(_Block):
         written inline after it up to the next CALL (the longest way through them): if that
         fails, the reference interpreter starts at this block, sooner than it must, which is
         always right."""
-        back = f"{self._push_all()}; " if self.sym else ""
-        self.lines.append(f"steps += {len(self.span)}")
+        back = self._deopt(self.leader)
         self.reach = len(self.span)
         for index in self.span:
             self._instruction(index)
         if self.exe.program.code[self.span[-1]].op not in ENDS_BLOCK:
             self.lines.extend(self._goto(self.span[-1] + 1))
-        guard = [] if self.checked else [f"steps + {self.reach} > gate"]
+        guard = [] if self.checked else [f"steps + {self.owed + self.reach} > gate"]
         if self.leader == self.frame.entry:  # what holds for the whole frame
             guard += [f"height + {self.highest} > maxs", "depth >= fmax"]
         if guard:
-            self.lines.insert(0, f"if {' or '.join(guard)}: {back}pc = {self.leader}; "
-                                 f"flag = {TO_REFERENCE}; raise _Exit")
+            self.lines.insert(0, f"if {' or '.join(guard)}: {back}")
         return self.lines
+
+    def _deopt(self, index: int) -> str:
+        parts = [self._push_all()] if self.sym else []
+        done = self.owed + index - self.span.start
+        if done:
+            parts.append(f"steps += {done}")
+        parts += [f"pc = {index}", f"flag = {TO_REFERENCE}", "raise _Exit"]
+        return "; ".join(parts)
+
+    def _count(self) -> list[str]:
+        """Add the steps owed, to the end of this block."""
+        return [f"steps += {self.owed + len(self.span)}"]
 
     def _take(self, count: int) -> list[_Entry]:
         assert len(self.sym) >= count, "frames.py lets no function read below its frame"
@@ -671,7 +685,7 @@ class _FunctionBlock(_Block):
         moved = [(f"s{n}", entry.value()) for n, entry in enumerate(self.sym)
                  if entry.value() != f"s{n}"]
         moves = [f"{', '.join(s for s, _ in moved)} = {', '.join(v for _, v in moved)}"]
-        return [*(moves if moved else []), f"at = {target}",
+        return [*self._count(), *(moves if moved else []), f"at = {target}",
                 *(["continue"] if target <= self.leader else [])]
 
     def _call(self, index: int, op: str, arg: Value | None, target: int) -> None:
@@ -680,6 +694,7 @@ class _FunctionBlock(_Block):
         pending = self.sym[:len(self.sym) - callee.takes]
         below = ", ".join(entry.value() for entry in pending)
         results = [self._temp() for _ in range(callee.gives)]
+        self.lines += self._count()
         self.lines += _called(callee, f"height + {len(pending)}, depth + 1", args, results,
                               *([f"stack[base:base] = ({below},)"] if pending else []),
                               f"calls.insert(cbase, {index})")
@@ -697,7 +712,8 @@ class _FunctionBlock(_Block):
         block = _FunctionBlock(
             self.exe, target, self.members, self.names, self.temps, functions=self.functions,
             frame=self.frame, kinds=(), returns=self.returns, highest=self.highest,
-            entries=self.entries, start=start, inlined=self.inlined + 1, checked=checked)
+            entries=self.entries, start=start, inlined=self.inlined + 1, checked=checked,
+            owed=self.owed + len(self.span) if checked else 0)
         lines = block.write()
         if checked:
             self.reach = max(self.reach, len(self.span) + block.reach)
@@ -713,6 +729,7 @@ class _FunctionBlock(_Block):
     def _ret(self, index: int, op: str, arg: Value | None, target: int) -> None:
         self._returns(tuple(entry.type for entry in self.sym))
         values = [entry.value() for entry in self.sym]
+        self.lines += self._count()
         self.lines.append(f"return ({', '.join(values)},)" if len(values) > 1 else
                           f"return {values[0] if values else 'None'}")
 
