@@ -645,3 +645,16 @@ def test_a_recursion_deeper_than_python_calls_go_ends_as_the_reference_does(
         n: int, depth: int, ending: str) -> None:
     machine, outcome = run(_DEEP.format(n=n), max_call_depth=depth, max_stack=5_000)
     assert (outcome.error.kind if isinstance(outcome, Failed) else machine.output[-1]) == ending
+
+
+def test_a_bound_a_branch_gives_never_hides_an_overflow() -> None:
+    """In a function, a comparison with a constant bounds the value on each path of the
+    branch on it, and an ADD or SUB of a constant the bound keeps in range goes unchecked:
+    at the limits of the integers, on either path, each way must end as the reference does."""
+    for op, jump, start, constant, change in itertools.product(
+            ["LT", "LE", "GT", "GE"], ["JZ", "JNZ"],
+            [INT_MIN, INT_MIN + 1, INT_MIN + 2, 0, INT_MAX - 2, INT_MAX - 1, INT_MAX],
+            [INT_MIN, INT_MIN + 1, 0, INT_MAX - 1, INT_MAX], ["#1", "#2", "#-1", "#-2"]):
+        for arithmetic in ("ADD", "SUB"):
+            run(f"PUSH #{start}\nCALL f\nHALT\nf: DUP\nPUSH #{constant}\n{op}\n{jump} other\n"
+                f"PUSH {change}\n{arithmetic}\nRET\nother: PUSH {change}\n{arithmetic}\nRET")

@@ -65,6 +65,12 @@ class _Entry:
     kind: str
     loaded: str | None = None
     """The memory local the value was loaded from, while that local still holds it."""
+    low: int | None = None
+    high: int | None = None
+    """Bounds of an integer known on the path being written (see `_Block._branch`)."""
+    test: tuple[_Entry, str, int] | None = None
+    """For a comparison of a value with a constant: the value, the operator and the
+    constant, which tell a branch on it what holds on each of its paths."""
 
     def value(self) -> str:
         return f"(1 if {self.expr} else 0)" if self.kind == "cond" else self.expr
@@ -112,6 +118,9 @@ class _Block:
     """Memory locals whose type is known at this point of the block."""
     at_back_edge: dict[str, str] = field(init=False, default_factory=dict)
     """`known` where a looping block jumps back to its start."""
+    fact: tuple[_Entry, str, int] | None = field(init=False, default=None)
+    """What holds on the path of the jump being written: a value, an operator, a constant
+    (a block written inline there knows the value's bounds)."""
     span: range = field(init=False)
     looping: bool = field(init=False)
     """The block ends by jumping back to its own start: it becomes a `while` loop, and what
@@ -348,6 +357,8 @@ class _Block:
         symbol = {"LT": "<", "LE": "<=", "GT": ">", "GE": ">="}[op]
         del self.sym[-2:]
         self._emit("cond", f"({a.value()} {symbol} {b.value()})")
+        if a.type == "int" and b.expr.lstrip("-").isdigit():
+            self.sym[-1].test = (a, symbol, int(b.expr))
 
     def _logic(self, index: int, op: str, arg: Value | None, target: int) -> None:
         if op == "NOT":
@@ -394,7 +405,12 @@ class _Block:
         (a,) = self._take(1)
         self.sym.pop()
         self._flush()
-        jump, fall = self._goto(target), self._goto(index + 1)
+        taken = a.test if op == "JNZ" else _negated(a.test)
+        self.fact = taken
+        jump = self._goto(target)
+        self.fact = _negated(taken)
+        fall = self._goto(index + 1)
+        self.fact = None
         test = a.truth() if op == "JNZ" else f"not {a.truth()}"
         self.lines.append(f"if {test}:")
         self.lines.extend("    " + line for line in jump)
@@ -450,9 +466,10 @@ class _Block:
         self._require([a, b], "int", index)
         constant = int(y) if y.lstrip("-").isdigit() else None
         if op in ("ADD", "SUB") and constant is not None:
-            positive = (constant >= 0) == (op == "ADD")
+            change = constant if op == "ADD" else -constant
             self._int_result(f"{x} {'+' if op == 'ADD' else '-'} {y}", 2, index,
-                             low=not positive, high=positive)
+                             low=change < 0 and (a.low is None or a.low + change < INT_MIN),
+                             high=change > 0 and (a.high is None or a.high + change > INT_MAX))
         elif op in ("ADD", "SUB", "MUL"):
             symbol = {"ADD": "+", "SUB": "-", "MUL": "*"}[op]
             self._int_result(f"{x} {symbol} {y}", 2, index)
@@ -707,8 +724,11 @@ class _FunctionBlock(_Block):
         forward only, so inlining ends; copies of the values, so what a check finds on one
         path is not taken for known on another.)"""
         copies: dict[int, _Entry] = {}
-        start = [copies.setdefault(id(entry), _Entry(entry.expr, entry.kind, entry.loaded))
+        start = [copies.setdefault(id(entry), _Entry(entry.expr, entry.kind, entry.loaded,
+                                                     entry.low, entry.high))
                  for entry in self.sym]
+        if self.fact is not None and id(self.fact[0]) in copies:
+            _bound(copies[id(self.fact[0])], *self.fact[1:])
         block = _FunctionBlock(
             self.exe, target, self.members, self.names, self.temps, functions=self.functions,
             frame=self.frame, kinds=(), returns=self.returns, highest=self.highest,
@@ -732,6 +752,24 @@ class _FunctionBlock(_Block):
         self.lines += self._count()
         self.lines.append(f"return ({', '.join(values)},)" if len(values) > 1 else
                           f"return {values[0] if values else 'None'}")
+
+
+def _negated(test: tuple[_Entry, str, int] | None) -> tuple[_Entry, str, int] | None:
+    """What holds where a comparison is false."""
+    if test is None:
+        return None
+    entry, symbol, constant = test
+    return entry, {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[symbol], constant
+
+
+def _bound(entry: _Entry, symbol: str, constant: int) -> None:
+    """Narrow the bounds of `entry`, known to stand in relation `symbol` to `constant`."""
+    if symbol in ("<", "<="):
+        high = constant - 1 if symbol == "<" else constant
+        entry.high = high if entry.high is None else min(entry.high, high)
+    else:
+        low = constant + 1 if symbol == ">" else constant
+        entry.low = low if entry.low is None else max(entry.low, low)
 
 
 def _meet(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
