@@ -3,7 +3,12 @@ feed or U+2028 inside a line is text, as every client counts it."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types as T
+from pygls.workspace import TextDocument
+
+from sovereign.lsp.line_breaks import _LINE, LspDocument
 
 from .conftest import RecordingClient
 from .helpers import change, document, open_document, position, settled
@@ -41,3 +46,38 @@ async def test_a_repair_of_a_document_with_crlf_and_lone_cr_endings_edits_one_li
     (edit,) = (await resolved_edit(llm_client, action)).edits
     assert (edit.range.start.line, edit.range.end.line, edit.new_text.strip()) == (
         7, 7, "LOAD d")
+
+
+class _WholeText(TextDocument):
+    """pygls's own incremental edit (the whole text rebuilt), over the same LSP lines: what
+    an edit of `LspDocument`, which splits again only the lines it touches, must equal."""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(_LINE.findall(self.source))
+
+
+_URI = "file:///tmp/sovereign-lines/edit.sov"
+_PIECES = ["", "a", "é", "😀", "\r", "\n", "\r\n", "\n\r", "\f", "\u2028", "x\ry", "PUSH #1\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join),
+       st.lists(st.tuples(st.integers(0, 12), st.integers(0, 4), st.integers(0, 2),
+                          st.integers(0, 4), st.lists(st.sampled_from(_PIECES), max_size=4)
+                          .map("".join)), min_size=1, max_size=8))
+def test_an_edit_splits_again_only_its_lines_and_gives_the_whole_texts_lines(
+        start: str, edits: list[tuple[int, int, int, int, str]]) -> None:
+    ours, whole = LspDocument(_URI, start), _WholeText(_URI, start)
+    for line, column, span, end_column, text in edits:
+        count = len(whole.lines)
+        first = min(line, count)
+        last = min(first + span, count)
+        change = T.TextDocumentContentChangePartial(text=text, range=T.Range(
+            start=T.Position(line=first, character=column),
+            end=T.Position(line=last, character=end_column if last > first else
+                           max(column, end_column))))
+        ours.apply_change(change)
+        whole.apply_change(change)
+        assert ours.source == whole.source
+        assert ours.lines == whole.lines == tuple(_LINE.findall(ours.source))
