@@ -174,7 +174,7 @@ def measure(name: str, source: str, n: int, python: Callable[[int], object]) -> 
 def reference_ratio(source: str, n: int, python: Callable[[int], int]) -> float:
     assembly = assemble(source.format(n=n))
     expected = python(n)
-    vm = best(lambda: run_vm(assembly.program, False, expected), repeats=2)
+    vm = best(lambda: run_vm(assembly.program, False, expected), REPEATS)
     return vm / best(lambda: python(n), REPEATS)
 
 

@@ -20,6 +20,7 @@ EVOLVE candidate) reuses them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import compress, pairwise
 
 from ..lang.assembler import Program
 from ..lang.opcodes import ENDS_BLOCK, successors
@@ -64,6 +65,11 @@ class Executable:
         self.stops = [*self.is_leader[:self.size], True]
         """Where the reference interpreter stops running a block: before an instruction
         that starts another, or at the end of the program."""
+        self.last: list[int] = []
+        """For each instruction, the last of its block."""
+        starts = list(compress(range(self.size), self.is_leader))
+        for start, end in pairwise([*starts, self.size]):
+            self.last += [end - 1] * (end - start)
         self.heat = [0] * (self.size + 1)
         self.units: dict[int, Unit] = {}
         self.members: dict[int, frozenset[int]] = {}
