@@ -432,7 +432,8 @@ class _Block:
         self.lines += [
             "if len(calls) < fmax:",  # deeper, the calls go through `calls` as any other
             "    base = len(stack); cbase = len(calls)",
-            *("    " + line for line in _called(callee, "base, cbase + 1", args, results,
+            "    flim = min(fmax, cbase + 1 + (maxs - base) // fsize)",
+            *("    " + line for line in _called(callee, "cbase + 1", args, results,
                                                  f"calls.insert(cbase, {index})")),
             *([f"    stack.extend(({', '.join(results)},))"] if results else []),
             *("    " + line for line in self._goto(index + 1)),
@@ -588,7 +589,8 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "wlim = m.work_limit; "
         f"flag = {LEFT_UNIT}",
         *(f"    {local} = mem.get({name!r}, UNSET)" for name, local in names.items()),
-        *([f"    base = cbase = 0; fmax = min(maxc, {FUNCTION_DEPTH})"] if functions else []),
+        *([f"    base = cbase = flim = 0; fmax = min(maxc, {FUNCTION_DEPTH}); "
+           f"fsize = {_largest(exe, functions)}"] if functions else []),
         *("    " + line for line in _Functions(exe, functions, temps).source()),
         "    try:",
         "        while True:",
@@ -615,9 +617,10 @@ meets Python's own recursion limit."""
 class _FunctionBlock(_Block):
     """Writes one block of a subroutine that runs as a Python function (frames.py). The
     frame's values are the locals s0, s1, ... when the block starts, and go to the next block
-    in them rather than through the real stack; a RET returns the results. `height` is how
-    many values lie below the frame (on the real stack and in the frames of its callers),
-    `depth` the call depth. A check that fails puts the frame's values on the real stack;
+    in them rather than through the real stack; a RET returns the results. `depth` is the
+    call depth: a function runs only below `flim`, which the outermost call sets so low
+    that no frames below it can fill the stack (each holds at most `fsize` values), so no
+    push inside needs a check. A check that fails puts the frame's values on the real stack;
     each caller, as the exception passes, puts its own below them and its CALL on `calls`."""
 
     frame: Frame = field(kw_only=True)
@@ -625,9 +628,6 @@ class _FunctionBlock(_Block):
     """What each of the frame's values is known to be when the block starts."""
     returns: dict[int, tuple[str, ...]] = field(kw_only=True)
     """What each function's results are known to be, by its entry."""
-    highest: int = field(kw_only=True)
-    """The most values the frame ever holds: checked against the stack limit once, at the
-    function's entry, for all its blocks."""
     entries: dict[int, int] = field(kw_only=True)
     """How many places each block of the function is entered from."""
     start: list[_Entry] | None = field(kw_only=True, default=None)
@@ -667,7 +667,7 @@ class _FunctionBlock(_Block):
             self.lines.extend(self._goto(self.span[-1] + 1))
         guard = [] if self.checked else [f"steps + {self.owed + self.reach} > gate"]
         if self.leader == self.frame.entry:  # what holds for the whole frame
-            guard += [f"height + {self.highest} > maxs", "depth >= fmax"]
+            guard.append("depth >= flim")
         if guard:
             self.lines.insert(0, f"if {' or '.join(guard)}: {back}")
         return self.lines
@@ -712,7 +712,7 @@ class _FunctionBlock(_Block):
         below = ", ".join(entry.value() for entry in pending)
         results = [self._temp() for _ in range(callee.gives)]
         self.lines += self._count()
-        self.lines += _called(callee, f"height + {len(pending)}, depth + 1", args, results,
+        self.lines += _called(callee, "depth + 1", args, results,
                               *([f"stack[base:base] = ({below},)"] if pending else []),
                               f"calls.insert(cbase, {index})")
         self.sym = [*pending, *map(_Entry, results, self.returns[target])]
@@ -731,8 +731,8 @@ class _FunctionBlock(_Block):
             _bound(copies[id(self.fact[0])], *self.fact[1:])
         block = _FunctionBlock(
             self.exe, target, self.members, self.names, self.temps, functions=self.functions,
-            frame=self.frame, kinds=(), returns=self.returns, highest=self.highest,
-            entries=self.entries, start=start, inlined=self.inlined + 1, checked=checked,
+            frame=self.frame, kinds=(), returns=self.returns, entries=self.entries,
+            start=start, inlined=self.inlined + 1, checked=checked,
             owed=self.owed + len(self.span) if checked else 0)
         lines = block.write()
         if checked:
@@ -770,6 +770,12 @@ def _bound(entry: _Entry, symbol: str, constant: int) -> None:
     else:
         low = constant + 1 if symbol == ">" else constant
         entry.low = low if entry.low is None else max(entry.low, low)
+
+
+def _largest(exe: Executable, functions: dict[int, Frame]) -> int:
+    """The most values a frame of any of `functions` ever holds (at least 1)."""
+    return max(1, *(depth + _stack_bounds(exe, exe.block(leader))[1]
+                    for frame in functions.values() for leader, depth in frame.depths.items()))
 
 
 def _meet(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
@@ -847,7 +853,7 @@ class _Functions:
             kinds = found
         else:
             blocks = self._blocks(frame, unknown, returns)
-        params = ", ".join(["height", "depth", *(f"s{n}" for n in range(frame.takes))])
+        params = ", ".join(["depth", *(f"s{n}" for n in range(frame.takes))])
         lines = [f"def f{entry}({params}):", "    nonlocal steps, pc, flag, work"]
         if len(blocks) == 1:  # every other block is written inline: no dispatch on `at`
             lines += ("    " + line for line in blocks[0].lines)
@@ -866,8 +872,6 @@ class _Functions:
                 returns: dict[int, tuple[str, ...]]) -> list[_FunctionBlock]:
         """The blocks that control reaches through `at` (the entry's, and those not written
         inline everywhere control goes to them), in the order of the code."""
-        highest = max(depth + _stack_bounds(self.exe, self.exe.block(leader))[1]
-                      for leader, depth in frame.depths.items())
         entries = _entries(self.exe, frame)
         blocks: dict[int, _FunctionBlock] = {}
         pending = [frame.entry]
@@ -875,8 +879,7 @@ class _Functions:
             leader = pending.pop()
             block = blocks[leader] = _FunctionBlock(
                 self.exe, leader, frozenset(), {}, self.temps, functions=self.frames,
-                frame=frame, kinds=kinds[leader], returns=returns, highest=highest,
-                entries=entries)
+                frame=frame, kinds=kinds[leader], returns=returns, entries=entries)
             block.write()
             pending += [target for target in block.exits if target not in blocks]
         return [blocks[leader] for leader in sorted(blocks)]
