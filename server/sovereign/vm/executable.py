@@ -25,6 +25,7 @@ from itertools import compress, pairwise
 from ..lang.assembler import Program
 from ..lang.opcodes import ENDS_BLOCK, successors
 from .compiler import compile_unit
+from .frames import called_blocks
 from .units import Unit
 
 HOT = 50
@@ -102,6 +103,7 @@ class Executable:
     def _compile(self, leaders: Iterable[int]) -> None:
         """Compile `leaders` into one unit, with the units next to them when it stays small."""
         new = set(leaders) - self.units.keys()
+        new |= called_blocks(self, new) - self.units.keys()
         joined = set(new)
         for leader in new if self.grow else ():
             for neighbour in self.neighbours().get(leader, ()):

@@ -51,6 +51,19 @@ def frames(exe: Executable, entries: list[int]) -> dict[int, Frame]:
     return {entry: frame for entry, frame in found.items() if frame is not None}
 
 
+def called_blocks(exe: Executable, leaders: set[int]) -> set[int]:
+    """The blocks of the subroutines that the CALLs of the blocks at `leaders` run as
+    functions (none in a run that watches instructions or records live values). Compiled
+    into the same unit, they are ready when a frame a check put back on the machine's stack
+    finishes in the unit's code rather than in its function."""
+    if exe.live or exe.watch:
+        return set()
+    code = exe.program.code
+    entries = sorted({exe.targets[index] for leader in leaders for index in exe.block(leader)
+                      if code[index].op == "CALL"})
+    return {leader for frame in frames(exe, entries).values() for leader in frame.depths}
+
+
 def _frame(exe: Executable, entry: int, found: dict[int, Frame | None]) -> Frame | None:
     """The frame of the subroutine at `entry`, or None. The effect of its calls to itself
     is found in two walks: the first follows only the paths that return without calling
