@@ -658,3 +658,22 @@ def test_a_bound_a_branch_gives_never_hides_an_overflow() -> None:
         for arithmetic in ("ADD", "SUB"):
             run(f"PUSH #{start}\nCALL f\nHALT\nf: DUP\nPUSH #{constant}\n{op}\n{jump} other\n"
                 f"PUSH {change}\n{arithmetic}\nRET\nother: PUSH {change}\n{arithmetic}\nRET")
+
+
+def test_compiled_code_looks_at_the_clock_itself_and_goes_on() -> None:
+    """A loop of 2.4 million steps passes the clock's gate about 150 times: each time only
+    the clock is due, so the machine looks at it for the compiled code, which goes on
+    rather than handing the next step to the reference and entering again."""
+    machine = Machine(program(_COUNT.format(start="#0").replace("#60", "#200000")),
+                      VMConfig.run_defaults())
+    entered = 0
+    compiled = machine._run_compiled
+
+    def counted() -> int:
+        nonlocal entered
+        entered += 1
+        return compiled()
+
+    machine._run_compiled = counted  # type: ignore[method-assign]
+    assert machine.run() == Halted() and machine.steps > 100 * CLOCK_STRIDE
+    assert entered < 60  # the blocks' warming up, not the clock

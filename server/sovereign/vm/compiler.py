@@ -84,6 +84,12 @@ class _Entry:
         return self.expr
 
 
+def _gate(steps: int) -> str:
+    """The test that `steps` more steps would pass the gate, after the machine has moved it
+    on if only the clock was due (`Machine.moved_gate`)."""
+    return f"steps + {steps} > gate and steps + {steps} > (gate := tick(steps))"
+
+
 def _stack_bounds(exe: Executable, span: range) -> tuple[int, int, int]:
     """How many values the block `span` takes from below its entry depth, how far above it
     the stack may grow, and how deep it is at the end."""
@@ -143,7 +149,7 @@ class _Block:
         if peak:
             room.append(f"len(stack) > maxs - {peak}")
         invariant = self.looping and net == 0  # as deep each time round: one check holds
-        guard = " or ".join([f"steps + {len(self.span)} > gate", *([] if invariant else room)])
+        guard = " or ".join([_gate(len(self.span)), *([] if invariant else room)])
         self.lines.append(f"if {guard}: flag = {TO_REFERENCE}; raise _Exit")
         if self.leader in self.exe.watch:
             self.lines.append(f"visit({self.leader}, steps)")
@@ -585,6 +591,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
         "    config = m.config; maxs = config.max_stack; maxc = config.max_call_depth",
         "    maxlen = config.max_string; maxo = config.max_output",
         f"    longest = min(maxlen, {LONG_STRING})",
+        "    tick = m.moved_gate",
         "    steps = m.steps; gate = m.gate; outb = m.output_bytes; pc = m.pc; work = m.work; "
         "wlim = m.work_limit; "
         f"flag = {LEFT_UNIT}",
@@ -665,7 +672,7 @@ class _FunctionBlock(_Block):
             self._instruction(index)
         if self.exe.program.code[self.span[-1]].op not in ENDS_BLOCK:
             self.lines.extend(self._goto(self.span[-1] + 1))
-        guard = [] if self.checked else [f"steps + {self.owed + self.reach} > gate"]
+        guard = [] if self.checked else [_gate(self.owed + self.reach)]
         if self.leader == self.frame.entry:  # what holds for the whole frame
             guard.append("depth >= flim")
         if guard:
@@ -854,7 +861,7 @@ class _Functions:
         else:
             blocks = self._blocks(frame, unknown, returns)
         params = ", ".join(["depth", *(f"s{n}" for n in range(frame.takes))])
-        lines = [f"def f{entry}({params}):", "    nonlocal steps, pc, flag, work"]
+        lines = [f"def f{entry}({params}):", "    nonlocal steps, gate, pc, flag, work"]
         if len(blocks) == 1:  # every other block is written inline: no dispatch on `at`
             lines += ("    " + line for line in blocks[0].lines)
         else:

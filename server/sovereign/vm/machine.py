@@ -347,6 +347,17 @@ class Machine:
         if self.tracer is not None:
             self.tracer(self, pc)
 
+    def moved_gate(self, steps: int) -> int:
+        """For compiled code at the gate with `steps` done: when the gate is the clock's (the
+        step limit lies beyond it) and the time is not up, look at the clock now, as the
+        reference would at the gate, and move the gate on, so that compiled code need not
+        hand over every CLOCK_STRIDE steps. Answers the gate; past it, the reference takes
+        over (it stops at the step limit, or finds the time up at its own look)."""
+        if self._next_clock < self.config.max_steps and self._clock() <= self._deadline:
+            self._next_clock = steps + CLOCK_STRIDE
+            self._set_gate()
+        return self.gate
+
     def _set_gate(self) -> None:
         """Compiled blocks run while steps stay below the gate: the step limit or the next look
         at the clock, whichever comes first."""
