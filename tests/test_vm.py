@@ -578,19 +578,29 @@ loop:
 """
 
 
-def test_a_loop_checks_before_it_what_holds_every_time_round() -> None:
-    """Every time round the counting loop, its locals hold integers and the stack is as
-    deep: the compiled loop checks that once, before it, and its body has no such check."""
-    exe = Executable(program(_COUNT.format(start="#0")))
+def _loop_of(source: str) -> tuple[str, list[str]]:
+    """The check before a program's compiled loop, and the loop's body."""
+    exe = Executable(program(source))
     exe.compile_all()
     lines = exe.compiled_source().splitlines()
     start = max(n for n, line in enumerate(lines) if line.strip() == "while True:")
     indent = len(lines[start]) - len(lines[start].lstrip())
-    body = list(itertools.takewhile(lambda line: len(line) - len(line.lstrip()) > indent,
-                                    lines[start + 1:]))
+    return lines[start - 1], list(itertools.takewhile(
+        lambda line: len(line) - len(line.lstrip()) > indent, lines[start + 1:]))
+
+
+def test_a_loop_checks_before_it_what_holds_every_time_round() -> None:
+    """Every time round the counting loop, its locals hold integers and the stack is as
+    deep: the compiled loop checks that once, before it, and its body has no such check."""
+    before, body = _loop_of(_COUNT.format(start="#0"))
     assert "steps += 12" in body[1]
     assert not any("type(" in line or "UNSET" in line or "len(stack)" in line for line in body)
-    assert "type(m0) is not int" in lines[start - 1] and "type(m1) is not int" in lines[start - 1]
+    assert "type(m0) is not int" in before and "type(m1) is not int" in before
+
+
+def test_a_loop_checks_before_it_that_its_literals_fit_the_string_limit() -> None:
+    before, body = _loop_of(_BUILD_A_STRING.format(start='""'))
+    assert "maxlen < 2" in before and not any("maxlen" in line for line in body)
 
 
 @pytest.mark.parametrize(("source", "ending"), [

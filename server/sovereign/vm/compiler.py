@@ -120,6 +120,8 @@ class _Block:
     loop starts over, checked once before the loop (see `_loop`)."""
     bound: set[str] = field(default_factory=set)
     """Memory locals already known to hold a value at this point of the block."""
+    before: list[str] = field(default_factory=list)
+    """Checks of the limits alone, which a looping block makes once, before the loop."""
     known: dict[str, str] = field(init=False)
     """Memory locals whose type is known at this point of the block."""
     at_back_edge: dict[str, str] = field(init=False, default_factory=dict)
@@ -167,15 +169,16 @@ class _Block:
     def _loop(self, room: list[str]) -> list[str]:
         """The block as a `while` loop, after one check of what holds every time round:
         every local it uses has a value (no local ever loses its value), the `assumed` types
-        (the block leaves them so when it starts over) and the stack's `room`. If the check
-        fails, the reference interpreter runs the block from its start, which is always
-        right; by the time the loop comes round again, the locals hold what the block stores."""
+        (the block leaves them so when it starts over), the stack's `room` and the limits
+        its literals must fit (`before`). If the check fails, the reference interpreter runs
+        the block from its start, which is always right; by the time the loop comes round
+        again, the locals hold what the block stores."""
         conditions = [f"type({local}) is not {kind}" for local, kind in self.assumed.items()]
         conditions += [f"{local} is UNSET" for name, local in self.names.items()
                        if local not in self.assumed and self._uses(name)]
-        conditions += room
-        before = [f"if {' or '.join(conditions)}: flag = {TO_REFERENCE}; raise _Exit"]
-        return [*(before if conditions else []), "while True:",
+        conditions += room + self.before
+        check = [f"if {' or '.join(conditions)}: flag = {TO_REFERENCE}; raise _Exit"]
+        return [*(check if conditions else []), "while True:",
                 *("    " + line for line in self.lines)]
 
     def _uses(self, name: str) -> bool:
@@ -326,7 +329,10 @@ class _Block:
 
     def _push(self, index: int, op: str, arg: Value | None, target: int) -> None:
         if isinstance(arg, str) and len(arg) > 1:
-            self._check(f"maxlen < {len(arg)}", index)
+            if self.looping:  # the same every time round
+                self.before.append(f"maxlen < {len(arg)}")
+            else:
+                self._check(f"maxlen < {len(arg)}", index)
         if isinstance(arg, str) and arg:
             self._check(f"work + {len(arg)} >= wlim", index)
             self.lines.append(f"work += {len(arg)}")
