@@ -687,3 +687,12 @@ def test_compiled_code_looks_at_the_clock_itself_and_goes_on() -> None:
     machine._run_compiled = counted  # type: ignore[method-assign]
     assert machine.run() == Halted() and machine.steps > 100 * CLOCK_STRIDE
     assert entered < 60  # the blocks' warming up, not the clock
+
+
+def test_a_program_run_again_reuses_the_python_compile_of_its_hot_code() -> None:
+    """The editor's sandbox makes a new Executable for every version of a document; a hot
+    loop an edit left alone is the same Python source, compiled once."""
+    first, second = (Executable(program(_COUNT.format(start="#0"))) for _ in range(2))
+    first.compile_all()
+    second.compile_all()
+    assert first.units[0].__code__ is second.units[0].__code__
