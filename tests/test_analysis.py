@@ -179,3 +179,23 @@ def test_an_edit_interprets_only_the_subroutine_it_changed(
     edited = analyse(program(source.replace("PUSH #7\n", "PUSH #8\n")), previous)
     assert counted["transfers"] == 3  # s7's three instructions; the other 49 and main kept
     assert not edited.findings
+
+
+_RETURNS = "CALL f\nADD\nPRINT\nHALT\nf: CALL one\nJMP one\ntwo: PUSH #2\none: PUSH #1\nRET"
+"""f returns two values, or one when its jump or its call goes to `two`."""
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (_RETURNS, _RETURNS.replace("JMP one", "JMP two")),
+    (_RETURNS, _RETURNS.replace("CALL one", "CALL two")),
+    (_RETURNS, _RETURNS.replace("two: PUSH #2\none: PUSH #1", "PUSH #3\ntwo:\none: PUSH #1")),
+])
+def test_an_edit_of_where_control_goes_is_not_taken_for_an_edit_of_operands(
+        before: str, after: str) -> None:
+    """After an edit of operands alone the analysis keeps the summaries of the version
+    before; a jump, a call or a label sent elsewhere changes what f returns, and with it the
+    finding on the ADD of its caller, which only a new fixed point sees."""
+    warm = analyse(program(after), analyse(program(before)))
+    cold = analyse(program(after))
+    assert [(f.code, f.span) for f in warm.findings] == [(f.code, f.span) for f in cold.findings]
+    assert warm.summaries == cold.summaries

@@ -182,8 +182,8 @@ def test_a_symbol_index_from_the_version_before_is_the_index_from_cold(
 
 @st.composite
 def _edited(draw: st.DrawFn, source: str) -> str:
-    """`source` with a few lines replaced, inserted or deleted, or a label moved, as typing
-    does."""
+    """`source` with a few lines replaced, inserted or deleted, a label moved, or an
+    instruction given another operand, as typing does."""
     lines = source.split("\n")
     names = sorted(OPCODES)
     for _ in range(draw(st.integers(1, 3))):
@@ -191,8 +191,14 @@ def _edited(draw: st.DrawFn, source: str) -> str:
         line = draw(st.one_of(st.just(f"{opcode.name} {draw(_OPERANDS[opcode.operand])}"),
                               st.sampled_from(["L0:", "L4:", "", "; a note", "HALT", "RET"])))
         at = draw(st.one_of(st.integers(0, len(lines)), st.just(len(lines))))  # the end too
-        how = draw(st.sampled_from(["replace", "insert", "delete", "move"]))
-        if how == "move":
+        how = draw(st.sampled_from(["replace", "insert", "delete", "move", "operand"]))
+        coded = [n for n, text in enumerate(lines) if text.split(" ")[0] in OPCODES
+                 and OPCODES[text.split(" ")[0]].operand is not Operand.NONE]
+        if how == "operand" and coded:  # another operand, as typing a number or a name does
+            at = draw(st.sampled_from(coded))
+            opcode = OPCODES[lines[at].split(" ")[0]]
+            lines[at] = f"{opcode.name} {draw(_OPERANDS[opcode.operand])}"
+        elif how == "move":
             labels = [n for n, text in enumerate(lines) if text.endswith(":")]
             if labels:
                 lines.insert(at, lines.pop(draw(st.sampled_from(labels))))

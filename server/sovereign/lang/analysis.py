@@ -29,6 +29,7 @@ import bisect
 import dataclasses
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -230,6 +231,7 @@ class _Basis:
     calls: list[int]
     units: dict[tuple[int, bool], _Unit]
     names: NameUses
+    summaries: dict[int, Summary]
 
 
 _runs: dict[tuple[object, ...], _Run] = {}
@@ -254,6 +256,8 @@ class _Analyser:
         self.size = len(program.code)
         self.kept: dict[tuple[int, bool], _Unit] = {}
         self._regions: dict[int, tuple[int, int]] = {}
+        self._summaries_before: dict[int, Summary] | None = None
+        """The summaries of the version before, when the edit changed operands alone."""
         window = _reusable_window(program, basis)
         if basis is None or window is None:
             self.targets = program.targets
@@ -283,6 +287,9 @@ class _Analyser:
             [low + n for n, i in enumerate(added) if i.op == "CALL"] + \
             ([c + shift for c in after] if shift else after)
         self.names = basis.names.updated(basis.code[low:old_high], added)
+        if shift == 0 and basis.labels == self.program.labels and \
+                _same_shape(basis.code[low:old_high], added):
+            self._summaries_before = basis.summaries
         for (entry, relative), unit in basis.units.items():
             moved = _moved_unit(unit, window, len(basis.code))
             if moved is not None:
@@ -292,7 +299,7 @@ class _Analyser:
 
     def run(self) -> Analysis:
         entries = [(0, False)] + [(s, True) for s in self.subroutines]
-        found = self._summarised(self._callees_first())
+        found = self._summarised_as_before() or self._summarised(self._callees_first())
         runs = [self._run(0, False)] + [found[s] for s in self.subroutines]
         units: dict[tuple[int, bool], _Unit] = {}
         for key, run in zip(entries, runs, strict=True):
@@ -307,7 +314,7 @@ class _Analyser:
         placed = [(entry, relative, run) for (entry, relative), run in zip(entries, runs,
                                                                             strict=True)]
         basis = _Basis(self.code, self.program.labels, self.targets, self.calls, units,
-                       self.names)
+                       self.names, self.summaries)
         return Analysis(tuple(findings), placed, self.summaries, basis)
 
     def _unit(self, key: tuple[int, bool], run: _Run) -> _Unit:
@@ -368,6 +375,23 @@ class _Analyser:
         self.summaries = {s: Summary(v.need, (-INFINITY, INFINITY) if v.returns else None)
                           for s, v in self.summaries.items()}
         return {entry: self._run(entry, True) for entry in order}
+
+    def _summarised_as_before(self) -> dict[int, _Run] | None:
+        """The subroutines' runs after an edit of operands alone (`_same_shape`): every state
+        is as it was, so the summaries of the version before are the fixed point again, and
+        only the subroutines the edit touched run again. None after any other edit."""
+        if self._summaries_before is None:
+            return None
+        self.summaries = self._summaries_before
+        runs: dict[int, _Run] = {}
+        for entry in self.subroutines:
+            kept = self.kept.get((entry, True))
+            if kept is None:
+                runs[entry] = self._run(entry, True)
+            else:
+                runs[entry] = kept.run
+                self._called[(entry, True)] = kept.called
+        return runs
 
     def _callees_first(self) -> list[int]:
         """The subroutines in post-order of the call graph (a subroutine after every one it
@@ -553,6 +577,19 @@ class _Analyser:
         span = self.program.label_spans[names[0]] if names else self.code[entry].span
         self._report("S208", Severity.WARNING, f"subroutine '{names[0] if names else entry}' "
                      "can run off the end of the program without RET", span)
+
+
+_LABELLED = frozenset({"JMP", "JZ", "JNZ", "CALL"})
+
+
+def _same_shape(old: Sequence[Instruction], new: Sequence[Instruction]) -> bool:
+    """Whether `new` differs from `old` in operands alone, not in where any goes nor in the
+    type of any pushed literal. `transfer` reads no more of an instruction than that (but
+    for the text of its messages), so every state the analysis works out is as it was."""
+    return len(old) == len(new) and all(
+        a.op == b.op and (a.op not in _LABELLED or a.arg == b.arg)
+        and (a.op != "PUSH" or type(a.arg) is type(b.arg))
+        for a, b in zip(old, new, strict=True))
 
 
 def _reusable_window(program: Program, basis: _Basis | None) -> Window | None:
