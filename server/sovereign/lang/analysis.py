@@ -232,6 +232,7 @@ class _Basis:
     units: dict[tuple[int, bool], _Unit]
     names: NameUses
     summaries: dict[int, Summary]
+    reached: list[tuple[int, int]]
 
 
 _runs: dict[tuple[object, ...], _Run] = {}
@@ -257,7 +258,9 @@ class _Analyser:
         self.kept: dict[tuple[int, bool], _Unit] = {}
         self._regions: dict[int, tuple[int, int]] = {}
         self._summaries_before: dict[int, Summary] | None = None
-        """The summaries of the version before, when the edit changed operands alone."""
+        self._reached_before: list[tuple[int, int]] | None = None
+        """The summaries and the reached instructions of the version before, when the edit
+        changed operands alone (`_same_shape`): then both are as they were."""
         window = _reusable_window(program, basis)
         if basis is None or window is None:
             self.targets = program.targets
@@ -289,7 +292,7 @@ class _Analyser:
         self.names = basis.names.updated(basis.code[low:old_high], added)
         if shift == 0 and basis.labels == self.program.labels and \
                 _same_shape(basis.code[low:old_high], added):
-            self._summaries_before = basis.summaries
+            self._summaries_before, self._reached_before = basis.summaries, basis.reached
         for (entry, relative), unit in basis.units.items():
             moved = _moved_unit(unit, window, len(basis.code))
             if moved is not None:
@@ -309,12 +312,12 @@ class _Analyser:
                                          finding)
             if key[0] < self.size:
                 units[key] = unit
-        self._whole_program_findings(entries, runs)
+        reached = self._whole_program_findings(entries, runs)
         findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
         placed = [(entry, relative, run) for (entry, relative), run in zip(entries, runs,
                                                                             strict=True)]
         basis = _Basis(self.code, self.program.labels, self.targets, self.calls, units,
-                       self.names, self.summaries)
+                       self.names, self.summaries, reached)
         return Analysis(tuple(findings), placed, self.summaries, basis)
 
     def _unit(self, key: tuple[int, bool], run: _Run) -> _Unit:
@@ -383,15 +386,9 @@ class _Analyser:
         if self._summaries_before is None:
             return None
         self.summaries = self._summaries_before
-        runs: dict[int, _Run] = {}
-        for entry in self.subroutines:
-            kept = self.kept.get((entry, True))
-            if kept is None:
-                runs[entry] = self._run(entry, True)
-            else:
-                runs[entry] = kept.run
-                self._called[(entry, True)] = kept.called
-        return runs
+        kept = self.kept
+        return {entry: unit.run if (unit := kept.get((entry, True))) is not None
+                else self._run(entry, True) for entry in self.subroutines}
 
     def _callees_first(self) -> list[int]:
         """The subroutines in post-order of the call graph (a subroutine after every one it
@@ -520,14 +517,17 @@ class _Analyser:
 
     # Findings about the program as a whole.
 
-    def _whole_program_findings(self, entries: list[tuple[int, bool]], runs: list[_Run]) -> None:
-        reached = self._reached(entries, runs)
+    def _whole_program_findings(self, entries: list[tuple[int, bool]],
+                                runs: list[_Run]) -> list[tuple[int, int]]:
+        """Report what is found of the program as a whole; answers the instructions reached."""
+        reached = self._reached_before or self._reached(entries, runs)
         self._unreachable(reached)
         self._unused_labels()
         self._never_stored()
         for (entry, _), run in zip(entries[1:], runs[1:], strict=True):
             if run.falls_off and _covers(reached, entry):
                 self._falls_off(entry)
+        return reached
 
     def _reached(self, entries: list[tuple[int, bool]],
                  runs: list[_Run]) -> list[tuple[int, int]]:
