@@ -429,8 +429,8 @@ FIB = ("    PUSH #16\n    CALL fib\n    PRINT\n    HALT\nfib:\n    DUP\n    PUSH
        "    SUB\n    CALL fib\n    ADD\ndone:\n    RET\n")
 
 
-def _unit_entries(machine: Machine) -> int:
-    """How often a run entered compiled code."""
+def _unit_entries(machine: Machine, printed: str = "987") -> int:
+    """How often a run, which must halt having printed `printed`, entered compiled code."""
     entered = 0
     compiled = machine._run_compiled
 
@@ -440,7 +440,7 @@ def _unit_entries(machine: Machine) -> int:
         return compiled()
 
     machine._run_compiled = counted  # type: ignore[method-assign]
-    assert machine.run() == Halted() and machine.output == ["987"]
+    assert machine.run() == Halted() and machine.output == [printed]
     return entered
 
 
@@ -676,16 +676,8 @@ def test_compiled_code_looks_at_the_clock_itself_and_goes_on() -> None:
     rather than handing the next step to the reference and entering again."""
     machine = Machine(program(_COUNT.format(start="#0").replace("#60", "#200000")),
                       VMConfig.run_defaults())
-    entered = 0
-    compiled = machine._run_compiled
-
-    def counted() -> int:
-        nonlocal entered
-        entered += 1
-        return compiled()
-
-    machine._run_compiled = counted  # type: ignore[method-assign]
-    assert machine.run() == Halted() and machine.steps > 100 * CLOCK_STRIDE
+    entered = _unit_entries(machine, str(sum(range(200_000))))
+    assert machine.steps > 100 * CLOCK_STRIDE
     assert entered < 60  # the blocks' warming up, not the clock
 
 

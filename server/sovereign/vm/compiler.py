@@ -188,7 +188,6 @@ class _Block:
         return any(code[i].op in ("LOAD", "STORE") and str(code[i].arg) == name
                    for i in self.span)
 
-
     def _temp(self) -> str:
         self.temps[0] += 1
         return f"t{self.temps[0]}"
@@ -647,8 +646,9 @@ class _FunctionBlock(_Block):
     each caller, as the exception passes, puts its own below them and its CALL on `calls`."""
 
     frame: Frame = field(kw_only=True)
-    kinds: tuple[str, ...] = field(kw_only=True)
-    """What each of the frame's values is known to be when the block starts."""
+    kinds: tuple[str, ...] = field(kw_only=True, default=())
+    """What each of the frame's values is known to be when the block starts (unless it
+    starts from `start`)."""
     returns: dict[int, tuple[str, ...]] = field(kw_only=True)
     """What each function's results are known to be, by its entry."""
     entries: dict[int, int] = field(kw_only=True)
@@ -754,7 +754,7 @@ class _FunctionBlock(_Block):
             _bound(copies[id(self.fact[0])], *self.fact[1:])
         block = _FunctionBlock(
             self.exe, target, self.members, self.names, self.temps, functions=self.functions,
-            frame=self.frame, kinds=(), returns=self.returns, entries=self.entries,
+            frame=self.frame, returns=self.returns, entries=self.entries,
             start=start, inlined=self.inlined + 1, checked=checked,
             owed=self.owed + len(self.span) if checked else 0)
         lines = block.write()

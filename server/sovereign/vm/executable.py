@@ -11,10 +11,12 @@ Units grow: a block that gets hot next to a compiled unit (control passes betwee
 jump, falling through, a CALL and the return to the instruction after it) is compiled together
 with that unit, into one unit that replaces it. A recursive subroutine, whose code after its
 second CALL runs only once the recursion has gone all the way down, so ends up as one unit,
-and its returns stay in compiled code. A unit stops growing at MOST_BLOCKS blocks.
+and its returns stay in compiled code. A unit stops growing at MOST_BLOCKS blocks. (A
+subroutine of fixed stack effect runs as a Python function instead, frames.py; its blocks are
+compiled with the first unit that calls it.)
 
-Compiled units live here, not on a machine, so every run of the same program (a re-check, an
-EVOLVE candidate) reuses them.
+Compiled units live here, not on a machine, so every run of the same Executable reuses them;
+a new Executable of the same code reuses the Python compile of their source (compiler.py).
 """
 
 from __future__ import annotations
