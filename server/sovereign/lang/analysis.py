@@ -156,7 +156,7 @@ class Analysis:
     instruction; an instruction after which nothing runs (HALT, RET) has no `stack_after`.
     The two maps are built when first read: diagnostics need only the findings."""
 
-    def __init__(self, findings: tuple[Finding, ...], runs: list[tuple[int, bool, _Run]],
+    def __init__(self, findings: tuple[Finding, ...], runs: list[tuple[tuple[int, bool], _Run]],
                  summaries: dict[int, Summary], basis: _Basis) -> None:
         self.findings = findings
         self.summaries = summaries
@@ -165,11 +165,11 @@ class Analysis:
 
     @cached_property
     def stack(self) -> dict[int, StackInfo]:
-        return _placed([(entry, relative, run.states) for entry, relative, run in self._runs])
+        return _placed([(entry, relative, run.states) for (entry, relative), run in self._runs])
 
     @cached_property
     def stack_after(self) -> dict[int, StackInfo]:
-        return _placed([(entry, relative, run.after) for entry, relative, run in self._runs])
+        return _placed([(entry, relative, run.after) for (entry, relative), run in self._runs])
 
 
 @dataclass
@@ -269,7 +269,7 @@ class _Analyser:
         else:
             self._take_over(basis, window)
         self.subroutines = sorted({self.targets[c] for c in self.calls})
-        self.summaries = {s: Summary() for s in self.subroutines}
+        self.summaries = dict.fromkeys(self.subroutines, Summary())  # frozen: one will do
         self._region_calls: dict[int, list[int]] = {}
         self._called: dict[tuple[int, bool], tuple[Summary | None, ...]] = {}
         self.findings: dict[tuple[str, int, int], Finding] = {}
@@ -293,8 +293,15 @@ class _Analyser:
         if shift == 0 and basis.labels == self.program.labels and \
                 _same_shape(basis.code[low:old_high], added):
             self._summaries_before, self._reached_before = basis.summaries, basis.reached
+        size = len(basis.code)
+        if shift == 0:  # the usual keystroke: a unit is kept where it stood, or not at all
+            self.kept = {key: unit for key, unit in basis.units.items()
+                         if _moved_unit(unit, window, size) is unit}
+            self._regions = {entry: (unit.first, unit.last)
+                             for (entry, _), unit in self.kept.items()}
+            return
         for (entry, relative), unit in basis.units.items():
-            moved = _moved_unit(unit, window, len(basis.code))
+            moved = _moved_unit(unit, window, size)
             if moved is not None:
                 moved_entry = entry + moved.first - unit.first
                 self.kept[(moved_entry, relative)] = moved
@@ -304,18 +311,15 @@ class _Analyser:
         entries = [(0, False)] + [(s, True) for s in self.subroutines]
         found = self._summarised_as_before() or self._summarised(self._callees_first())
         runs = [self._run(0, False)] + [found[s] for s in self.subroutines]
-        units: dict[tuple[int, bool], _Unit] = {}
-        for key, run in zip(entries, runs, strict=True):
-            unit = self._unit(key, run)
+        units = {key: self._unit(key, run) for key, run in zip(entries, runs, strict=True)
+                 if key[0] < self.size}  # not a label after the last instruction
+        for unit in units.values():
             for finding in unit.findings:
                 self.findings.setdefault((finding.code, finding.span.line, finding.span.col),
                                          finding)
-            if key[0] < self.size:
-                units[key] = unit
         reached = self._whole_program_findings(entries, runs)
         findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
-        placed = [(entry, relative, run) for (entry, relative), run in zip(entries, runs,
-                                                                            strict=True)]
+        placed = list(zip(entries, runs, strict=True))
         basis = _Basis(self.code, self.program.labels, self.targets, self.calls, units,
                        self.names, self.summaries, reached)
         return Analysis(tuple(findings), placed, self.summaries, basis)
@@ -323,8 +327,7 @@ class _Analyser:
     def _unit(self, key: tuple[int, bool], run: _Run) -> _Unit:
         """The unit of a final run, with the findings its events make (taken over with the
         run when it was kept)."""
-        kept = self.kept.get(key)
-        if kept is not None and kept.run is run:
+        if (kept := self.kept.get(key)) is not None and kept.run is run:
             return kept
         entry = key[0]
         first, last = self._reach(entry) if entry < self.size else (entry, entry)
