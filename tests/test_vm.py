@@ -688,3 +688,11 @@ def test_a_program_run_again_reuses_the_python_compile_of_its_hot_code() -> None
     first.compile_all()
     second.compile_all()
     assert first.units[0].__code__ is second.units[0].__code__
+
+
+@pytest.mark.parametrize("source", [
+    "PUSH #5\nCALL f\nPRINT\nHALT\nf: PUSH #1\nSUB\nDUP\nJNZ f\nRET",  # its entry is a loop
+    "PUSH #5\nCALL f\nPRINT\nHALT\nf: DUP\nJZ out\nPUSH #1\nSUB\nJMP f\nout: RET",
+])
+def test_a_function_whose_entry_is_a_loop_runs_as_the_reference_does(source: str) -> None:
+    assert output(source) == ["0"]

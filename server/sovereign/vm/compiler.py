@@ -878,7 +878,7 @@ class _Functions:
             blocks = self._blocks(frame, unknown, returns)
         params = ", ".join(["depth", *(f"s{n}" for n in range(frame.takes))])
         lines = [f"def f{entry}({params}):", "    nonlocal steps, gate, pc, flag, work"]
-        if len(blocks) == 1:  # every other block is written inline: no dispatch on `at`
+        if len(blocks) == 1 and not blocks[0].exits:  # all inline: no dispatch on `at`
             lines += ("    " + line for line in blocks[0].lines)
         else:
             lines += [f"    at = {entry}", "    while True:"]
