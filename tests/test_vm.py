@@ -696,3 +696,68 @@ def test_a_program_run_again_reuses_the_python_compile_of_its_hot_code() -> None
 ])
 def test_a_function_whose_entry_is_a_loop_runs_as_the_reference_does(source: str) -> None:
     assert output(source) == ["0"]
+
+
+_PRODUCTS = """
+    PUSH #{i}
+    STORE i
+    PUSH #{j}
+    STORE j
+    PUSH #3
+    STORE k
+loop:
+    LOAD i
+    LOAD j
+    MUL
+    LOAD k
+    LOAD k
+    MUL
+    STORE k
+    POP
+    LOAD j
+    PUSH #1
+    ADD
+    DUP
+    STORE j
+    PUSH #{end}
+    LT
+    JNZ loop
+    LOAD k
+    PRINT
+"""
+"""A loop multiplying a local it only loads (i) by its counter (j), and squaring k."""
+
+
+def test_a_loop_leaves_out_the_overflow_checks_its_ranges_rule_out() -> None:
+    """In the nested loop's inner loop, i is only loaded and j goes on only while below the
+    bound: both stay within ±2**31 (checked before the loop), so `i * j` and `j + 1` cannot
+    overflow; `acc`, which grows, keeps its check."""
+    before, body = _loop_of(
+        "PUSH #0\nSTORE acc\nPUSH #0\nSTORE i\nPUSH #0\nSTORE j\n"
+        "inner: LOAD i\nLOAD j\nMUL\nPUSH #7\nMOD\nLOAD acc\nADD\nSTORE acc\n"
+        "LOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #300\nLT\nJNZ inner")
+    assert f"<= {2**31}" in before
+    assert sum("9223372036854775807" in line for line in body) == 1  # acc's ADD alone
+
+
+@pytest.mark.parametrize(("i", "j", "end"), [
+    (2**31, 2**31 - 3, 2**31),  # at the edge of the range: no check needed
+    (2**31 + 1, 2**31 - 3, 2**31),  # i just outside: the reference runs the loop
+    (-2**31, 2**31 - 3, 2**31),
+    (2**32 + 7, 2**32, 2**32 + 3),  # outside, and i * j overflows
+    (INT_MAX, 1, 5),
+    (3, 2**31 - 3, 2**31 + 3),  # j goes past the range
+])
+def test_a_loop_with_ranges_ends_as_the_reference_does(i: int, j: int, end: int) -> None:
+    """k is squared every time round (3, 9, 81, ..., until it overflows): it never counts
+    as in range; i and j do or do not, by where they start and end."""
+    run(_PRODUCTS.format(i=i, j=j, end=end))
+
+
+def test_what_a_loop_s_condition_bounds_is_the_value_it_compares_alone() -> None:
+    """The loop goes on while n < 20; j, which it also stores, grows by a billion each time
+    round and is squared: the bound on n says nothing of j, whose square overflows."""
+    error(
+        "PUSH #0\nSTORE j\nPUSH #0\nSTORE n\n"
+        "loop: LOAD j\nLOAD j\nMUL\nPOP\nLOAD j\nPUSH #1000000000\nADD\nSTORE j\n"
+        "LOAD n\nPUSH #1\nADD\nDUP\nSTORE n\nPUSH #20\nLT\nJNZ loop")

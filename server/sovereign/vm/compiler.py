@@ -6,10 +6,12 @@ written back only where a block ends or leaves the unit. Each block first checks
 cannot run out of steps or stack space; everything data-dependent (a type, a zero divisor, an
 overflow, a first STORE of a name) is checked where it happens. A block that jumps back to its
 own start becomes a `while` loop, and what holds every time round (its locals have values, of
-the types the loop leaves them with; the stack is as deep) is checked once, before it. Any
-check that fails hands the instruction back to the reference interpreter with the exact state
-it would have had ("deopt"), so every runtime error, span and step count comes from the
-reference, never from this file.
+the types the loop leaves them with, within ±2**31 where they stay so; the stack is as deep)
+is checked once, before it. Integers carry the interval they lie in, so an overflow check is
+written only on the sides where a result can leave 64 bits. Any check that fails hands the
+instruction back to the reference interpreter with the exact state it would have had
+("deopt"), so every runtime error, span and step count comes from the reference, never from
+this file.
 
 A subroutine whose stack effect is fixed (frames.py) is written as a Python function nested in
 the unit, and a CALL of it is a Python call: its frame's values are locals, what is known of
@@ -92,6 +94,33 @@ def _gate(steps: int) -> str:
     return f"steps + {steps} > gate and steps + {steps} > (gate := tick(steps))"
 
 
+IN_RANGE = 1 << 31
+"""How far from 0 a loop's integer locals may lie for their bounds to be assumed: the product
+of two of them still fits in 64 bits."""
+
+
+def _within(bounds: tuple[int, int], limit: int) -> bool:
+    return -limit <= bounds[0] and bounds[1] <= limit
+
+
+def _range(entry: _Entry) -> tuple[int, int]:
+    """Where an integer entry lies: its bounds, where known, else int64's."""
+    if entry.kind == "cond":
+        return 0, 1
+    return (INT_MIN if entry.low is None else entry.low,
+            INT_MAX if entry.high is None else entry.high)
+
+
+def _interval(op: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    """Where the result of ADD, SUB or MUL of values in `a` and `b` lies."""
+    if op == "ADD":
+        return a[0] + b[0], a[1] + b[1]
+    if op == "SUB":
+        return a[0] - b[1], a[1] - b[0]
+    products = [x * y for x in a for y in b]
+    return min(products), max(products)
+
+
 def _stack_bounds(exe: Executable, span: range) -> tuple[int, int, int]:
     """How many values the block `span` takes from below its entry depth, how far above it
     the stack may grow, and how deep it is at the end."""
@@ -124,6 +153,13 @@ class _Block:
     """Memory locals already known to hold a value at this point of the block."""
     before: list[str] = field(default_factory=list)
     """Checks of the limits alone, which a looping block makes once, before the loop."""
+    in_range: frozenset[str] = frozenset()
+    """A looping block's integer locals that lie within ±IN_RANGE whenever the loop starts
+    over (checked once before it): their sums and products need fewer overflow checks."""
+    holds: dict[str, _Entry] = field(default_factory=dict)
+    """What each memory local the block stored into holds at this point of the block."""
+    stay_in_range: set[str] = field(init=False, default_factory=set)
+    """Those of `in_range` that still lie within ±IN_RANGE where the loop starts over."""
     known: dict[str, str] = field(init=False)
     """Memory locals whose type is known at this point of the block."""
     at_back_edge: dict[str, str] = field(init=False, default_factory=dict)
@@ -178,10 +214,25 @@ class _Block:
         conditions = [f"type({local}) is not {kind}" for local, kind in self.assumed.items()]
         conditions += [f"{local} is UNSET" for name, local in self.names.items()
                        if local not in self.assumed and self._uses(name)]
+        conditions += [f"not -{IN_RANGE} <= {local} <= {IN_RANGE}" for local in
+                       sorted(self.in_range)]
         conditions += room + self.before
         check = [f"if {' or '.join(conditions)}: flag = {TO_REFERENCE}; raise _Exit"]
         return [*(check if conditions else []), "while True:",
                 *("    " + line for line in self.lines)]
+
+    def _back(self, local: str) -> tuple[int, int]:
+        """Where `local` lies when the loop starts over: as it was if the block did not
+        store into it, else where what it stored lies on the way back (`fact`)."""
+        held = self.holds.get(local)
+        if held is None:
+            return -IN_RANGE, IN_RANGE
+        if held.type != "int":
+            return INT_MIN, INT_MAX + 1
+        bounded = _Entry(held.expr, held.kind, low=held.low, high=held.high)
+        if self.fact is not None and self.fact[0] is held:
+            _bound(bounded, *self.fact[1:])
+        return _range(bounded)
 
     def _uses(self, name: str) -> bool:
         code = self.exe.program.code
@@ -235,6 +286,8 @@ class _Block:
     def _goto(self, target: int) -> list[str]:
         if target == self.leader and self.looping:
             self.at_back_edge = dict(self.known)
+            self.stay_in_range = {local for local in self.in_range
+                                  if _within(self._back(local), IN_RANGE)}
             return ["continue"]
         leave = ["break"] if self.looping else []
         if target in self.members:
@@ -268,18 +321,18 @@ class _Block:
         if entry.loaded is not None:
             self.known[entry.loaded] = kind
 
-    def _int_result(self, expr: str, operands: int, index: int, low: bool = True,
-                    high: bool = True) -> None:
-        """Replace the top `operands` values by an integer result, checked against int64
-        (on the sides where it can overflow) while the operands are still on the stack."""
+    def _int_result(self, expr: str, operands: int, index: int, low: int, high: int) -> None:
+        """Replace the top `operands` values by an integer result that lies between `low`
+        and `high`, checked against int64 on the sides where that range passes it, while
+        the operands are still on the stack."""
         temp = self._temp()
         self.lines.append(f"{temp} = {expr}")
-        checks = ([f"{temp} > {INT_MAX}"] if high else []) + ([f"{temp} < {INT_MIN}"] if low
-                                                               else [])
+        checks = ([f"{temp} > {INT_MAX}"] if high > INT_MAX else []) + \
+            ([f"{temp} < {INT_MIN}"] if low < INT_MIN else [])
         if checks:
             self._check(" or ".join(checks), index)
         del self.sym[-operands:]
-        self.sym.append(_Entry(temp, "int"))
+        self.sym.append(_Entry(temp, "int", low=max(low, INT_MIN), high=min(high, INT_MAX)))
 
     def _instruction(self, index: int) -> int:
         """Write instruction `index`; answers how many instructions were written (one)."""
@@ -312,6 +365,7 @@ class _Block:
         del self.sym[-2:]
         self.lines += [f"{local} += {literal!r}", f"work += len({local})"]
         self.known[local] = "str"
+        self.holds[local] = _Entry(local, "str")
         return 4
 
     def _note(self, index: int) -> None:
@@ -337,7 +391,10 @@ class _Block:
         if isinstance(arg, str) and arg:
             self._check(f"work + {len(arg)} >= wlim", index)
             self.lines.append(f"work += {len(arg)}")
-        self.sym.append(_Entry(repr(arg), "str" if isinstance(arg, str) else "int"))
+        if isinstance(arg, int):
+            self.sym.append(_Entry(repr(arg), "int", low=arg, high=arg))
+        else:
+            self.sym.append(_Entry(repr(arg), "str"))
 
     def _pop(self, index: int, op: str, arg: Value | None, target: int) -> None:
         self._take(1)
@@ -391,6 +448,7 @@ class _Block:
         for entry in self.sym:
             if entry.loaded == local:
                 entry.loaded = None
+        self.holds[local] = a
         if a.type == "any":
             self.known.pop(local, None)
         else:
@@ -400,7 +458,11 @@ class _Block:
         local = self._bound(str(arg), index)
         temp = self._temp()
         self.lines.append(f"{temp} = {local}")
-        self.sym.append(_Entry(temp, self.known.get(local, "any"), loaded=local))
+        held = self.holds.get(local)
+        low, high = (held.low, held.high) if held is not None else \
+            (-IN_RANGE, IN_RANGE) if local in self.in_range else (None, None)
+        self.sym.append(_Entry(temp, self.known.get(local, "any"), loaded=local, low=low,
+                               high=high))
 
     def _assert(self, index: int, op: str, arg: Value | None, target: int) -> None:
         (a,) = self._take(1)
@@ -470,7 +532,8 @@ class _Block:
         if op == "NEG":
             (a,) = self._take(1)
             self._require([a], "int", index)
-            self._int_result(f"-{a.value()}", 1, index, low=False)
+            low, high = _range(a)
+            self._int_result(f"-{a.value()}", 1, index, -high, -low)
             return
         a, b = self._take(2)
         x, y = a.value(), b.value()
@@ -479,40 +542,40 @@ class _Block:
             return
         self._require([a, b], "int", index)
         constant = int(y) if y.lstrip("-").isdigit() else None
-        if op in ("ADD", "SUB") and constant is not None:
-            change = constant if op == "ADD" else -constant
-            self._int_result(f"{x} {'+' if op == 'ADD' else '-'} {y}", 2, index,
-                             low=change < 0 and (a.low is None or a.low + change < INT_MIN),
-                             high=change > 0 and (a.high is None or a.high + change > INT_MAX))
-        elif op in ("ADD", "SUB", "MUL"):
+        if op in ("ADD", "SUB", "MUL"):
             symbol = {"ADD": "+", "SUB": "-", "MUL": "*"}[op]
-            self._int_result(f"{x} {symbol} {y}", 2, index)
+            self._int_result(f"{x} {symbol} {y}", 2, index, *_interval(op, _range(a), _range(b)))
         elif constant:
-            self._by_constant(op, x, constant, index)
+            self._by_constant(op, x, constant, index, _range(a))
         else:
             self._check(f"{y} == 0", index)
-            if op == "DIV":
-                self._int_result(f"divide({x}, {y})", 2, index, low=False)
+            if op == "DIV":  # only INT_MIN / -1 overflows
+                self._int_result(f"divide({x}, {y})", 2, index, INT_MIN, INT_MAX + 1)
             else:
-                self._int_result(f"remainder({x}, {y})", 2, index, low=False, high=False)
+                self._int_result(f"remainder({x}, {y})", 2, index, INT_MIN, INT_MAX)
 
-    def _by_constant(self, op: str, x: str, divisor: int, index: int) -> None:
+    def _by_constant(self, op: str, x: str, divisor: int, index: int,
+                     dividend: tuple[int, int]) -> None:
         """DIV or MOD by a constant other than 0, inline: Python's // and % on the magnitude,
-        with the sign Sovereign gives (arithmetic.py), and no call."""
+        with the sign Sovereign gives (arithmetic.py), and no call. The result is no larger
+        than the dividend over the divisor, and a remainder is smaller than the divisor, of
+        the dividend's sign."""
         if not x.isidentifier():
             temp = self._temp()
             self.lines.append(f"{temp} = {x}")
             x = temp
         size = abs(divisor)
+        low, high = dividend
         if op == "MOD":
             self._int_result(f"({x} % {size} if {x} >= 0 else -(-{x} % {size}))", 2, index,
-                             low=False, high=False)
+                             max(low, 1 - size) if low < 0 else 0,
+                             min(high, size - 1) if high > 0 else 0)
         elif divisor > 0:
             self._int_result(f"({x} // {size} if {x} >= 0 else -(-{x} // {size}))", 2, index,
-                             low=False, high=False)
+                             -(max(-low, 0) // size), max(high, 0) // size)
         else:  # only INT_MIN / -1 overflows
             self._int_result(f"(-({x} // {size}) if {x} >= 0 else -{x} // {size})", 2, index,
-                             low=False, high=divisor == -1)
+                             -(max(high, 0) // size), max(-low, 0) // size)
 
     def _add_any(self, a: _Entry, b: _Entry, index: int) -> None:
         """ADD when either side may be a string: integers add, strings concatenate."""
@@ -939,26 +1002,37 @@ _ROUNDS = 4
 
 def _write_block(exe: Executable, leader: int, members: frozenset[int], names: dict[str, str],
                  temps: list[int], functions: dict[int, Frame]) -> list[str]:
-    """The Python of one block. A loop is written assuming the types its locals have when it
-    starts over, worked out from the types they have at its end: each round assumes what the
-    round before found there, until the types it assumes are the types it finds."""
+    """The Python of one block. A loop is written assuming what holds when it starts over,
+    worked out from what holds at its end: first the types of its locals (each round assumes
+    what the round before found there, until the types it assumes are the types it finds),
+    then which of its integer locals stay within ±IN_RANGE (from all of them, each round
+    drops those that do not, until none is dropped)."""
     first_temp = temps[0]
 
-    def write(assumed: dict[str, str]) -> _Block:
+    def write(assumed: dict[str, str], in_range: frozenset[str] = frozenset()) -> _Block:
         temps[0] = first_temp  # a round's temporaries replace the round before's
         block = _Block(exe, leader, members, names, temps, functions=functions,
-                       assumed=assumed)
+                       assumed=assumed, in_range=in_range)
         block.lines = block.write()
         return block
 
     block = write({})
-    for _ in range(_ROUNDS if block.looping else 0):
-        found = block.at_back_edge
-        if found == block.assumed:
-            return block.lines
-        block = write(found)
-    return block.lines if block.assumed.items() <= block.at_back_edge.items() else \
-        write({}).lines
+    if not block.looping:
+        return block.lines
+    for _ in range(_ROUNDS):
+        if block.at_back_edge == block.assumed:
+            break
+        block = write(block.at_back_edge)
+    if not block.assumed.items() <= block.at_back_edge.items():
+        return write({}).lines
+    in_range = frozenset(local for local, kind in block.assumed.items() if kind == "int")
+    while in_range:
+        ranged = write(block.assumed, in_range)
+        if ranged.stay_in_range >= in_range and \
+                ranged.assumed.items() <= ranged.at_back_edge.items():
+            return ranged.lines
+        in_range = frozenset(ranged.stay_in_range)
+    return block.lines
 
 
 def _dispatch(leaders: list[int], blocks: dict[int, list[str]]) -> list[str]:
