@@ -387,9 +387,9 @@ def test_watched_instructions_record_their_visits_on_both_paths(hot: int) -> Non
 
 def test_every_opcode_has_an_emitter() -> None:
     from sovereign.lang.opcodes import OPCODES
-    from sovereign.vm.compiler import _EMITTERS
+    from sovereign.vm.blocks import EMITTERS
 
-    assert set(_EMITTERS) == set(OPCODES)
+    assert set(EMITTERS) == set(OPCODES)
 
 
 def test_a_trace_is_every_step_of_the_reference_run() -> None:
