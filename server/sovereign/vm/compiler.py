@@ -57,11 +57,13 @@ def compile_unit(exe: Executable, leaders: list[int]) -> Unit:
     return unit
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)
 def _bytecode(source: str, leader: int) -> CodeType:
     """Python's compile of a unit's source, kept: it costs more than writing the source
     (0.5 ms for a loop of a dozen instructions), and the editor's sandbox runs each version
-    of a document afresh, so a hot loop an edit left alone is the same source again."""
+    of a document afresh, so a hot loop an edit left alone is the same source again. (128
+    units of at most MOST_BLOCKS blocks: some 20 MB at the very worst, in a server that
+    runs for days.)"""
     return compile(source, f"<sovereign unit at {leader}>", "exec")
 
 
