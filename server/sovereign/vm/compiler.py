@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from .arithmetic import divide, remainder
 from .blocks import LONG_STRING, write_block
-from .frames import frames
+from .frames import called_functions
 from .functions import FUNCTION_DEPTH, Functions, largest
 from .units import LEFT_UNIT, Unit
 
@@ -45,6 +45,7 @@ class _Unset:
 
 
 UNSET = _Unset()
+
 
 def compile_unit(exe: Executable, leaders: list[int]) -> Unit:
     """Compile the blocks that start at `leaders` into one function of the machine."""
@@ -75,8 +76,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
                    if code[i].op in ("LOAD", "STORE")})
     names = {name: f"m{n}" for n, name in enumerate(used)}
     temps = [0]
-    functions = {} if exe.live or exe.watch else frames(exe, sorted({
-        exe.targets[i] for b in leaders for i in exe.block(b) if code[i].op == "CALL"}))
+    functions = called_functions(exe, leaders)
     blocks = {b: write_block(exe, b, members, names, temps, functions) for b in leaders}
     head = [
         "def unit(m):",

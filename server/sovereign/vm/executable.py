@@ -27,7 +27,7 @@ from itertools import compress, pairwise
 from ..lang.assembler import Program
 from ..lang.opcodes import ENDS_BLOCK, successors
 from .compiler import compile_unit
-from .frames import called_blocks
+from .frames import Frame, called_blocks
 from .units import Unit
 
 HOT = 50
@@ -79,6 +79,9 @@ class Executable:
         """The leaders of the unit each compiled leader belongs to."""
         self._warm: set[int] = set()
         self._neighbours: dict[int, set[int]] | None = None
+        self.frames: dict[int, Frame | None] = {}
+        """The subroutines worked out so far (frames.py): a frame, or None for one that
+        does not run as a function."""
 
     def block(self, leader: int) -> range:
         """The instruction indices of the block that starts at `leader`."""

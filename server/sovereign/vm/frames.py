@@ -3,7 +3,7 @@
 A CALL through the machine's `calls` list and a dispatch on every return costs several times
 what a Python call does, so recursive code was the slowest thing the VM ran. A subroutine
 whose stack effect is fixed can instead be one Python function: its arguments are parameters,
-the values it holds are locals, its results are what it returns (compiler.py writes it).
+the values it holds are locals, its results are what it returns (functions.py writes it).
 
 That needs a subroutine that is closed and regular: every path from its entry ends in RET
 (none falls off the end, none halts), every block is entered with the same number of values
@@ -14,6 +14,7 @@ in the unit's locals and lists, where a function would have to share them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,26 +43,36 @@ class Frame:
     depths: dict[int, int]
 
 
-def frames(exe: Executable, entries: list[int]) -> dict[int, Frame]:
-    """The frames of the subroutines at `entries` that can run as functions, with the
-    frames of every subroutine they call."""
-    found: dict[int, Frame | None] = {}
-    for entry in entries:
-        _frame(exe, entry, found)
-    return {entry: frame for entry, frame in found.items() if frame is not None}
-
-
-def called_blocks(exe: Executable, leaders: set[int]) -> set[int]:
-    """The blocks of the subroutines that the CALLs of the blocks at `leaders` run as
-    functions (none in a run that watches instructions or records live values). Compiled
-    into the same unit, they are ready when a frame a check put back on the machine's stack
-    finishes in the unit's code rather than in its function."""
-    if exe.live or exe.watch:
-        return set()
+def calls_from(exe: Executable, leaders: Iterable[int]) -> set[int]:
+    """The subroutines the CALLs of the blocks at `leaders` enter."""
     code = exe.program.code
-    entries = sorted({exe.targets[index] for leader in leaders for index in exe.block(leader)
-                      if code[index].op == "CALL"})
-    return {leader for frame in frames(exe, entries).values() for leader in frame.depths}
+    return {exe.targets[index] for leader in leaders for index in exe.block(leader)
+            if code[index].op == "CALL"}
+
+
+def called_functions(exe: Executable, leaders: Iterable[int]) -> dict[int, Frame]:
+    """The frames of the subroutines that the CALLs of the blocks at `leaders` run as
+    functions, with those of every subroutine they call (none in a run that watches
+    instructions or records live values). What is worked out is kept in `exe.frames`."""
+    if exe.live or exe.watch:
+        return {}
+    reached: dict[int, Frame] = {}
+    pending = sorted(calls_from(exe, leaders))
+    while pending:
+        entry = pending.pop()
+        frame = _frame(exe, entry, exe.frames)
+        if frame is not None and entry not in reached:
+            reached[entry] = frame
+            pending += calls_from(exe, frame.depths) - reached.keys()
+    return dict(sorted(reached.items()))
+
+
+def called_blocks(exe: Executable, leaders: Iterable[int]) -> set[int]:
+    """The blocks of `called_functions`. Compiled into the same unit as the CALLs, they are
+    ready when a frame a check put back on the machine's stack finishes in the unit's code
+    rather than in its function."""
+    return {leader for frame in called_functions(exe, leaders).values()
+            for leader in frame.depths}
 
 
 def _frame(exe: Executable, entry: int, found: dict[int, Frame | None]) -> Frame | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..lang.assembler import Value
 from ..lang.opcodes import ENDS_BLOCK, successors
 from .blocks import Block, called, gate_test, stack_bounds
-from .frames import Frame
+from .frames import Frame, calls_from
 from .symbolic import Entry, meet, narrow
 from .units import TO_REFERENCE
 
@@ -198,11 +198,13 @@ class Functions:
     temps: list[int]
     returns: dict[int, tuple[str, ...]] = field(default_factory=dict)
     """What each function is known to return, once settled."""
+    written: dict[int, list[str]] = field(default_factory=dict)
+    """Each settled function's source."""
 
     def source(self) -> list[str]:
         for entry in self.frames:
             self._settle(entry)
-        return [line for entry in self.frames for line in self._write(entry, self.returns)[0]]
+        return [line for entry in self.frames for line in self.written[entry]]
 
     def _settle(self, entry: int) -> None:
         """Work out what the function at `entry` returns, its callees' first. The guess is
@@ -211,16 +213,16 @@ class Functions:
         else it widens to what it returns, until it stands."""
         if entry in self.returns:
             return
-        code = self.exe.program.code
-        for leader in self.frames[entry].depths:
-            for index in self.exe.block(leader):
-                if code[index].op == "CALL" and self.exe.targets[index] != entry:
-                    self._settle(self.exe.targets[index])
+        for callee in calls_from(self.exe, self.frames[entry].depths) - {entry}:
+            self._settle(callee)
         guess = ("int",) * self.frames[entry].gives
-        while (found := meet(guess, self._write(entry, {**self.returns, entry: guess})[1])) \
-                != guess:
-            guess = found
+        while True:
+            lines, returned = self._write(entry, {**self.returns, entry: guess})
+            if meet(guess, returned) == guess:
+                break
+            guess = meet(guess, returned)
         self.returns[entry] = guess
+        self.written[entry] = lines  # written knowing what every function it calls returns
 
     def _write(self, entry: int, returns: dict[int, tuple[str, ...]]) -> tuple[
             list[str], tuple[str, ...]]:
@@ -229,16 +231,17 @@ class Functions:
         before found where blocks go on to it, until that is what it took (then it holds on
         every path; if no round settles, nothing is known)."""
         frame = self.frames[entry]
+        entries = _entries(self.exe, frame)
         unknown = {leader: ("any",) * depth for leader, depth in frame.depths.items()}
         kinds = unknown
         for _ in range(_KINDS_ROUNDS):
-            blocks = self._blocks(frame, kinds, returns)
+            blocks = self._blocks(frame, kinds, returns, entries)
             found = _entry_kinds(frame, blocks, unknown)
             if found == kinds:
                 break
             kinds = found
         else:
-            blocks = self._blocks(frame, unknown, returns)
+            blocks = self._blocks(frame, unknown, returns, entries)
         params = ", ".join(["depth", *(f"s{n}" for n in range(frame.takes))])
         lines = [f"def f{entry}({params}):", "    nonlocal steps, gate, pc, flag, work"]
         if len(blocks) == 1 and not blocks[0].exits:  # all inline: no dispatch on `at`
@@ -255,10 +258,10 @@ class Functions:
         return lines, returned
 
     def _blocks(self, frame: Frame, kinds: dict[int, tuple[str, ...]],
-                returns: dict[int, tuple[str, ...]]) -> list[FunctionBlock]:
+                returns: dict[int, tuple[str, ...]],
+                entries: dict[int, int]) -> list[FunctionBlock]:
         """The blocks that control reaches through `at` (the entry's, and those not written
         inline everywhere control goes to them), in the order of the code."""
-        entries = _entries(self.exe, frame)
         blocks: dict[int, FunctionBlock] = {}
         pending = [frame.entry]
         while pending:
