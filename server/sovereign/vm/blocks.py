@@ -17,7 +17,7 @@ from ..lang.assembler import INT_MAX, INT_MIN, Value
 from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
 from .frames import Frame
 from .live import records
-from .symbolic import IN_RANGE, Entry, interval, narrow, negated, value_range, within
+from .symbolic import IN_RANGE, Entry, exactly, interval, narrow, negated, value_range, within
 from .units import LEFT_UNIT, TO_REFERENCE
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class Block:
             return -IN_RANGE, IN_RANGE
         if held.type != "int":
             return INT_MIN, INT_MAX + 1
-        bounded = Entry(held.expr, held.kind, low=held.low, high=held.high)
+        bounded = held.copy()
         if self.fact is not None and self.fact[0] is held:
             narrow(bounded, *self.fact[1:])
         return value_range(bounded)
@@ -345,8 +345,8 @@ class Block:
         symbol = {"LT": "<", "LE": "<=", "GT": ">", "GE": ">="}[op]
         del self.sym[-2:]
         self._emit("cond", f"({a.value()} {symbol} {b.value()})")
-        if a.type == "int" and b.expr.lstrip("-").isdigit():
-            self.sym[-1].test = (a, symbol, int(b.expr))
+        if a.type == "int" and (constant := exactly(b)) is not None:
+            self.sym[-1].test = (a, symbol, constant)
 
     def _logic(self, index: int, op: str, arg: Value | None, target: int) -> None:
         if op == "NOT":
@@ -459,7 +459,7 @@ class Block:
             self._add_any(a, b, index)
             return
         self._require([a, b], "int", index)
-        constant = int(y) if y.lstrip("-").isdigit() else None
+        constant = exactly(b)
         if op in ("ADD", "SUB", "MUL"):
             symbol = {"ADD": "+", "SUB": "-", "MUL": "*"}[op]
             self._int_result(f"{x} {symbol} {y}", 2, index,

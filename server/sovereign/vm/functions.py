@@ -142,9 +142,7 @@ class FunctionBlock(Block):
         forward only, so inlining ends; copies of the values, so what a check finds on one
         path is not taken for known on another.)"""
         copies: dict[int, Entry] = {}
-        start = [copies.setdefault(id(entry), Entry(entry.expr, entry.kind, entry.loaded,
-                                                     entry.low, entry.high))
-                 for entry in self.sym]
+        start = [copies.setdefault(id(entry), entry.copy()) for entry in self.sym]
         if self.fact is not None and id(self.fact[0]) in copies:
             narrow(copies[id(self.fact[0])], *self.fact[1:])
         block = FunctionBlock(

@@ -40,6 +40,11 @@ class Entry:
     def truth(self) -> str:
         return self.expr
 
+    def copy(self) -> Entry:
+        """The same value for another path, so that what a check or a branch finds of it on
+        one path is not taken for known on another."""
+        return Entry(self.expr, self.kind, self.loaded, self.low, self.high)
+
 
 IN_RANGE = 1 << 31
 """How far from 0 a loop's integer locals may lie for their bounds to be assumed: the product
@@ -56,6 +61,11 @@ def value_range(entry: Entry) -> tuple[int, int]:
         return 0, 1
     return (INT_MIN if entry.low is None else entry.low,
             INT_MAX if entry.high is None else entry.high)
+
+
+def exactly(entry: Entry) -> int | None:
+    """The integer an entry is known to be, if it is known exactly (a literal, say)."""
+    return entry.low if entry.low is not None and entry.low == entry.high else None
 
 
 def interval(op: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
