@@ -619,13 +619,16 @@ def test_a_compiled_loop_ends_as_the_reference_does(source: str, ending: str) ->
     assert (outcome.error.kind if isinstance(outcome, Failed) else machine.output[-1]) == ending
 
 
+_LOADED_ONLY = ("PUSH {first}\nSTORE i\nPUSH #0\nSTORE j\n"
+                "inner: LOAD i\nLOAD j\nMUL\nPOP\nLOAD j\nPUSH #1\nADD\nDUP\nSTORE j\n"
+                "PUSH #{end}\nLT\nJNZ inner")
+"""A loop in which `i` is only loaded."""
+
+
 def test_a_type_checked_once_in_a_loop_is_checked_before_it() -> None:
     """In the inner loop `i` is only loaded: once its MUL found it an integer, it is one
     every time round, so the check moves before the loop."""
-    exe = Executable(program(
-        "PUSH #3\nSTORE i\nPUSH #0\nSTORE j\n"
-        "inner: LOAD i\nLOAD j\nMUL\nPOP\nLOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #9\nLT\n"
-        "JNZ inner"))
+    exe = Executable(program(_LOADED_ONLY.format(first="#3", end=9)))
     exe.compile_all()
     lines = exe.compiled_source().splitlines()
     start = next(n for n, line in enumerate(lines) if line.strip() == "while True:" and n > 12)
@@ -636,10 +639,7 @@ def test_a_type_checked_once_in_a_loop_is_checked_before_it() -> None:
 @pytest.mark.parametrize(("first", "ending"), [("#3", "Halted"), ('"s"', "TypeMismatch")])
 def test_a_loaded_only_local_of_another_type_fails_where_the_reference_does(
         first: str, ending: str) -> None:
-    _, outcome = run(
-        f"PUSH {first}\nSTORE i\nPUSH #0\nSTORE j\n"
-        "inner: LOAD i\nLOAD j\nMUL\nPOP\nLOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #90\nLT\n"
-        "JNZ inner\nHALT")
+    _, outcome = run(_LOADED_ONLY.format(first=first, end=90) + "\nHALT")
     assert (outcome.error.kind if isinstance(outcome, Failed) else "Halted") == ending
 
 

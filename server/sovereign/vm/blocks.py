@@ -125,10 +125,10 @@ class Block:
     def _loop(self, room: list[str]) -> list[str]:
         """The block as a `while` loop, after one check of what holds every time round:
         every local it uses has a value (no local ever loses its value), the `assumed` types
-        (the block leaves them so when it starts over), the stack's `room` and the limits
-        its literals must fit (`before`). If the check fails, the reference interpreter runs
-        the block from its start, which is always right; by the time the loop comes round
-        again, the locals hold what the block stores."""
+        (the block leaves them so when it starts over), the integers `in_range`, the
+        stack's `room` and the limits its literals must fit (`before`). If the check fails,
+        the reference interpreter runs the block from its start, which is always right; by
+        the time the loop comes round again, the locals hold what the block stores."""
         conditions = [f"type({local}) is not {kind}" for local, kind in self.assumed.items()]
         conditions += [f"{local} is UNSET" for name, local in self.names.items()
                        if local not in self.assumed and self._uses(name)]
