@@ -211,14 +211,23 @@ def test_a_check_the_wall_clock_stops_says_so_once_at_the_top(tmp_path: Path) ->
                            "finish within the time limit of 0.001 ms; the machine may be busy")
 
 
-@pytest.mark.parametrize("command", ["run", "check"])
-def test_a_program_without_llm_instructions_loads_nothing_of_the_llm_stack(command: str) -> None:
+_LLM_STACK = ("asyncio", "aiohttp", "logging", "sovereign.llm", "sovereign.host")
+_COMPILER = ("sovereign.vm.compiler", "sovereign.vm.blocks", "sovereign.vm.functions")
+
+
+@pytest.mark.parametrize(("command", "unneeded"), [
+    ("run", (*_LLM_STACK, *_COMPILER, "sovereign.lang.analysis", "difflib")),
+    ("check", (*_LLM_STACK, *_COMPILER, "difflib")),
+])
+def test_a_short_plain_program_loads_only_what_it_needs(command: str,
+                                                         unneeded: tuple[str, ...]) -> None:
+    """Start-up time: no LLM stack without LLM instructions, no compiler for code that never
+    gets hot, no analyser for `run`, no difflib without a misspelling."""
     probe = ("import sys, contextlib, io\n"
              "from sovereign.cli import main\n"
              "with contextlib.redirect_stdout(io.StringIO()):\n"
              f"    main([{command!r}, 'examples/hello.sov'])\n"
-             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'aiohttp')"
-             " or m.startswith(('sovereign.llm', 'sovereign.host', 'logging'))))")
+             f"print(sorted(m for m in sys.modules if m.startswith({unneeded!r})))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr

@@ -1,8 +1,8 @@
 """`sovereign check` and `sovereign run`: the check pipeline's findings as text or JSON, and a
 run's output, with the runtime error shown at its source line.
 
-Only a program with LLM instructions loads the event loop and the LLM stack: checking and
-running plain programs stays quick to start.
+Only a program with LLM instructions loads the event loop and the LLM stack, and only
+`check` loads the analyser: checking and running plain programs stays quick to start.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..lang.assembler import Assembly, assemble
-from ..lang.findings import Finding, reported
-from ..vm.checker import CheckResult, runtime_finding
-from ..vm.checker import check as check_source
+from ..lang.findings import Finding, in_line_order, reported
 from ..vm.disasm import disassemble, trace_line
 from ..vm.errors import VMError, shown
 from ..vm.executable import Executable
 from ..vm.machine import Machine
+from ..vm.run_findings import runtime_finding
 from ..vm.sandbox import RunResult, Tracer, run_program
 from .parser import limits, llm_config, read
 
@@ -28,6 +27,8 @@ if TYPE_CHECKING:
 
 
 def check(args: argparse.Namespace) -> int:
+    from ..vm.checker import check as check_source
+
     config = limits(args)
     status = 0
     records = []
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     assembly = assemble(source)
     if not assembly.ok:
-        for finding in reported(CheckResult(assembly, None, None).findings):
+        for finding in reported(in_line_order(assembly.findings)):
             print(text_finding(args.file, finding), file=sys.stderr)
         return 1
     executable = Executable(assembly.program)

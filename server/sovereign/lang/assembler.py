@@ -8,7 +8,6 @@ errors may be run.
 from __future__ import annotations
 
 import bisect
-import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -477,5 +476,7 @@ def _closest_opcode(word: str) -> str | None:
 
 
 def _closest(word: str, choices: Iterable[str]) -> str | None:
+    import difflib  # here, not at the top: only a misspelling needs it, and it slows start-up
+
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return matches[0] if matches else None

@@ -77,6 +77,12 @@ NOT_SHOWN = "S200"
 """The code of the notice that says how many findings past MOST_FINDINGS are not shown."""
 
 
+def in_line_order(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """`findings` as a reader meets them, top to bottom (a stable sort: findings at one
+    place keep the order they were found in)."""
+    return tuple(sorted(findings, key=lambda f: (f.span.line, f.span.col)))
+
+
 def reported(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     """The findings to report: the first MOST_FINDINGS, then, if there are more, a notice
     where the first one left out is."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from lsprotocol import types as T
 
-from ..vm.checker import runtime_finding
+from ..vm.run_findings import runtime_finding
 from .server import SovereignServer
 
 RUN = "sovereign.server.run"

@@ -17,18 +17,22 @@ compiled with the first unit that calls it.)
 
 Compiled units live here, not on a machine, so every run of the same Executable reuses them;
 a new Executable of the same code reuses the Python compile of their source (compiler.py).
+The compiler is imported only when a first block gets hot: most programs run on the command
+line never get hot, and importing it is a third of `sovereign run`'s start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import compress, pairwise
+from typing import TYPE_CHECKING
 
 from ..lang.assembler import Program
 from ..lang.opcodes import ENDS_BLOCK, successors
-from .compiler import compile_unit
-from .frames import Frame, called_blocks
 from .units import Unit
+
+if TYPE_CHECKING:
+    from .frames import Frame
 
 HOT = 50
 """Entries into a block, run by the reference interpreter, after which it is compiled."""
@@ -107,6 +111,9 @@ class Executable:
 
     def _compile(self, leaders: Iterable[int]) -> None:
         """Compile `leaders` into one unit, with the units next to them when it stays small."""
+        from .compiler import compile_unit
+        from .frames import called_blocks
+
         new = set(leaders) - self.units.keys()
         new |= called_blocks(self, new) - self.units.keys()
         joined = set(new)
