@@ -5,9 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from sovereign.lang.analysis import Summary, analyse
+from sovereign.lang.analysis import Event, Step, Summary, analyse, transfer, transfer_reads
+from sovereign.lang.assembler import Instruction
 from sovereign.lang.findings import Severity, Tag
+from sovereign.lang.opcodes import OPCODES
 
 from .conftest import ROOT, program
 
@@ -100,9 +104,6 @@ def test_clean_examples_have_no_findings() -> None:
 
 def test_transfer_is_the_meaning_of_one_instruction() -> None:
     """A pure function: the state after, per successor, and the events the state raises."""
-    from sovereign.lang.analysis import Event, transfer
-    from sovereign.lang.assembler import Instruction
-
     sub = Instruction("SUB", None, 4, 4, 7)
     step = transfer(sub, 9, -1, (2, 2, ("str", "int")), False, None)
     assert step.successors == ((10, (1, 1, ("int",))),)
@@ -113,6 +114,36 @@ def test_transfer_is_the_meaning_of_one_instruction() -> None:
     assert [s for s, _ in branch.successors] == [7, 4]
     inside = transfer(Instruction("ADD", None, 0, 0, 3), 0, -1, (0, 0, ()), True, None)
     assert (inside.need, inside.events) == (2, ())  # a subroutine's caller provides them
+
+
+_ARGS = (None, 0, 7, "x", "y", "loop", "done")
+_TYPES = ("int", "str", "?")
+
+
+def _shifted(step: Step, index: int) -> Step:
+    return step._replace(successors=tuple((s - index, state) for s, state in step.successors))
+
+
+@settings(max_examples=1000)
+@given(op=st.sampled_from(sorted(OPCODES)), args=st.tuples(*[st.sampled_from(_ARGS)] * 2),
+       indices=st.tuples(st.integers(0, 40), st.integers(0, 40)),
+       jumps=st.tuples(st.integers(-9, 9), st.integers(-9, 9)),
+       state=st.tuples(st.sampled_from([0, 1, 2, 5, math.inf]),
+                       st.lists(st.sampled_from(_TYPES), max_size=4).map(tuple)),
+       relative=st.booleans(),
+       callee=st.sampled_from([None, Summary(), Summary(2, (-1, 1)), Summary(1, None)]))
+def test_transfer_means_the_same_where_what_it_reads_is_alike(
+        op: str, args: tuple[object, object], indices: tuple[int, int], jumps: tuple[int, int],
+        state: tuple[float, tuple[str, ...]], relative: bool, callee: Summary | None) -> None:
+    """The analysis works out each meaning once, for all instructions alike in
+    `transfer_reads` (an operand it does not read may differ, and the index)."""
+    (i, j), (first, second), (ja, jb) = indices, args, jumps
+    a, b = Instruction(op, first, 1, 4, 9), Instruction(op, second, 6, 0, 3)  # type: ignore[arg-type]
+    assume(transfer_reads(a, i, i + ja) == transfer_reads(b, j, j + jb))
+    depth, types = state
+    shown = (min(depth, 1), depth, types)
+    assert _shifted(transfer(a, i, i + ja, shown, relative, callee), i) == \
+        _shifted(transfer(b, j, j + jb, shown, relative, callee), j)
 
 
 def _chain(depth: int) -> str:
@@ -129,21 +160,21 @@ def test_a_chain_of_calls_is_analysed_in_linear_work_and_every_return_is_seen(
     used to be cut off there (every line after a CALL 'unreachable'), at quadratic cost."""
     from sovereign.lang import analysis
 
-    counted = {"transfers": 0}
-    transfer = analysis.transfer
+    counted = {"visits": 0}
+    merge = analysis._merge
 
-    def counting(*args: object) -> object:
-        counted["transfers"] += 1
-        return transfer(*args)  # type: ignore[arg-type]
+    def counting(*args: object) -> object:  # once per instruction visited (and successor)
+        counted["visits"] += 1
+        return merge(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(analysis, "transfer", counting)
+    monkeypatch.setattr(analysis, "_merge", counting)
     work = []
     for depth in (100, 2000):
         analysis.forget_runs()
-        counted["transfers"] = 0
+        counted["visits"] = 0
         found = analyse(program(_chain(depth)))
         assert not found.findings, found.findings[:3]
-        work.append(counted["transfers"])
+        work.append(counted["visits"])
     assert work[1] <= 25 * work[0]  # 20 times deeper: linear, with room to spare
 
 

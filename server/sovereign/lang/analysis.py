@@ -37,7 +37,7 @@ from typing import NamedTuple
 from .assembler import Instruction, Program, targets_of
 from .findings import Finding, Severity, Span, Tag
 from .name_uses import NameUses
-from .opcodes import OPCODES, successors
+from .opcodes import BRANCHES, OPCODES, successors
 from .versions import Window, changed_window
 
 INFINITY = math.inf
@@ -111,9 +111,11 @@ def transfer(instruction: Instruction, index: int, target: int, state: _State, r
         returned: _State = (low + summary.returns[0], high + summary.returns[1], ())
         return Step(((index + 1, returned),), returned, tuple(events), need)
     opcode = OPCODES[op]
-    need = _popped(op, instruction, relative, low, high, opcode.pops, events)
-    if not relative:
-        low, high = max(low, opcode.pops), max(high, opcode.pops)
+    need = 0
+    if low < opcode.pops:  # else there are enough, and nothing to say
+        need = _popped(op, instruction, relative, low, high, opcode.pops, events)
+        if not relative:
+            low, high = max(low, opcode.pops), max(high, opcode.pops)
     literal = type(instruction.arg).__name__ if op == "PUSH" else ""
     after_types, top, wanted = _type_effect(op, literal, types)
     if wanted:
@@ -130,8 +132,19 @@ def transfer(instruction: Instruction, index: int, target: int, state: _State, r
             events.append(Event("S209", Severity.WARNING, "RET can be reached without an active "
                                 "CALL (is a HALT missing before this subroutine?)"))
     following = successors(op, index, target)
-    return Step(tuple((s, after) for s in following), after if following else None,
+    return Step(tuple([(s, after) for s in following]), after if following else None,
                 tuple(events), need, returns)
+
+
+def transfer_reads(instruction: Instruction, index: int,
+                   target: int) -> tuple[str, object, int]:
+    """All `transfer` reads of an instruction, its index and its target: the opcode, the
+    type of a PUSH's literal or a CALL's label (named in messages), and where a jump goes
+    from it. Two instructions alike in these, in the same state, have the same meaning, with
+    successors as far from each: so the analysis works each meaning out once."""
+    op = instruction.op
+    arg = instruction.arg if op == "CALL" else type(instruction.arg) if op == "PUSH" else None
+    return op, arg, target - index if op in BRANCHES else -1
 
 
 def _popped(op: str, instruction: Instruction, relative: bool, low: float, high: float,
@@ -186,14 +199,11 @@ class _Run:
     calls: set[int] = field(default_factory=set)
     """The CALL instructions it reaches."""
 
-    def record(self, offset: int, step: Step, calls: bool) -> None:
-        """Keep what the latest transfer of the instruction at `offset` gave."""
-        self.events[offset] = step.events
-        if calls:
-            self.calls.add(offset)
-        if step.after is not None:
-            self.after[offset] = step.after
-        self.need = max(self.need, step.need)
+    def record(self, offset: int, step: Step) -> None:
+        """Keep what the latest transfer of the instruction at `offset` gave (`events` and
+        `after` are kept by the caller, as every transfer gives them)."""
+        if step.need > self.need:
+            self.need = step.need
         if step.returns is not None:
             self.returns = _joined(self.returns, step.returns)
 
@@ -273,6 +283,11 @@ class _Analyser:
         self._region_calls: dict[int, list[int]] = {}
         self._called: dict[tuple[int, bool], tuple[Summary | None, ...]] = {}
         self.findings: dict[tuple[str, int, int], Finding] = {}
+        self.joins = frozenset(program.labels.values())
+        """Where paths may meet: every jump lands on a label."""
+        self._steps: dict[tuple[object, ...], Step] = {}
+        """Transfers worked out, by all they read of the instruction (not its index: their
+        successors are offsets from it) and the state: a file repeats the same few."""
 
     def _take_over(self, basis: _Basis, window: Window) -> None:
         """Start from the version before: its targets, CALLs and counts of names with the
@@ -481,27 +496,45 @@ class _Analyser:
         if entry >= self.size:
             run.falls_off = True
             return run
-        code, targets, summaries = self.code, self.targets, self.summaries
+        code, targets, summaries, size = self.code, self.targets, self.summaries, self.size
+        events, after = run.events, run.after
+        joins = self.joins
         states: dict[int, _State] = {entry: (0, 0, ())}
         updates: dict[int, int] = {}
         incoming: dict[int, dict[int, float]] = {entry: {-1: 0}}
-        """The exact depth each predecessor's final transfer hands an instruction."""
+        """The exact depth each predecessor's final transfer hands an instruction, kept
+        where paths may meet (at labels): elsewhere only the one before leads there."""
+        steps = self._steps
         work = [entry]
         while work:
             index = work.pop()
             instruction = code[index]
-            step = transfer(instruction, index, targets[index], states[index], relative,
-                            summaries.get(targets[index]) if instruction.op == "CALL" else None)
-            run.record(index - entry, step, instruction.op == "CALL")
+            target, state = targets[index], states[index]
+            calls = instruction.op == "CALL"
+            callee = summaries.get(target) if calls else None
+            key = (*transfer_reads(instruction, index, target), state, relative, callee)
+            step = steps.get(key)
+            if step is None:  # at 0: the successors are offsets, as the key has the target's
+                step = steps[key] = transfer(instruction, 0, key[2], state, relative, callee)
+            offset = index - entry
+            events[offset] = step.events
+            if step.after is not None:
+                after[offset] = step.after
+            if calls:
+                run.calls.add(offset)
+            if step.need or step.returns is not None:
+                run.record(offset, step)
             for successor, state in step.successors:
-                if successor >= self.size:
+                successor += index
+                if successor >= size:
                     run.falls_off = True
                     continue
-                arriving = incoming.setdefault(successor, {})
-                if state[0] == state[1]:
-                    arriving[index] = state[0]
-                else:
-                    arriving.pop(index, None)
+                if successor in joins:
+                    arriving = incoming.setdefault(successor, {})
+                    if state[0] == state[1]:
+                        arriving[index] = state[0]
+                    else:
+                        arriving.pop(index, None)
                 if _merge(states, updates, relative, successor, state):
                     work.append(successor)
         self._mixed_depths(run, entry, incoming)
