@@ -211,3 +211,15 @@ def test_an_edit_that_keeps_the_instructions_keeps_the_program_itself() -> None:
         assert after == assemble(edited)
     changed = assemble("    JMP nowhere\n    NOP\n; a comment\n", previous=before)
     assert changed.program is not before.program
+
+
+@pytest.mark.parametrize("edited", [
+    "    PUSH #1\n    JMP done\n    NOP\n    HALT\n",  # the label's line lost its label
+    "    PUSH #1\n    JMP done\nover: NOP\n    HALT\n",  # a label renamed
+    "    PUSH #1\n    JMP done\n    NOP\ndone: HALT\n",  # a label moved down a line
+])
+def test_an_edit_of_a_labelled_line_is_assembled_afresh(edited: str) -> None:
+    """Labels index the whole program, so an edit within a line that held or holds one
+    cannot reuse the rest of the earlier assembly as it was."""
+    before = assemble("    PUSH #1\n    JMP done\ndone: NOP\n    HALT\n")
+    assert assemble(edited, previous=before) == assemble(edited)

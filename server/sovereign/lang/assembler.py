@@ -66,6 +66,11 @@ class Program:
         """For each instruction, the index its label operand marks (-1 for other opcodes)."""
         return targets_of(self.code, self.labels)
 
+    @cached_property
+    def label_lines(self) -> tuple[int, ...]:
+        """The lines labels stand on, in order: whether an edit touched one is a bisection."""
+        return tuple(sorted(span.line for span in self.label_spans.values()))
+
 
 def targets_of(code: Iterable[Instruction], labels: dict[str, int]) -> tuple[int, ...]:
     """The index each instruction's label operand marks (-1 for other opcodes)."""
@@ -136,7 +141,9 @@ def _reassemble(previous: Assembly, texts: list[str]) -> Assembly | None:
         return previous
     first, last = window.low, window.new_high - 1
     program = previous.program
-    if any(first <= span.line <= last for span in program.label_spans.values()):
+    label_lines = program.label_lines
+    at = bisect.bisect_left(label_lines, first)
+    if at < len(label_lines) and label_lines[at] <= last:
         return None
     changed = _Builder()
     for number in range(first, last + 1):
@@ -154,7 +161,7 @@ def _reassemble(previous: Assembly, texts: list[str]) -> Assembly | None:
     shift = len(changed.code) - (high - low)
     code = program.code[:low] + tuple(changed.code) + program.code[high:]
     labels = {name: index + shift if program.label_spans[name].line > last else index
-              for name, index in program.labels.items()}
+              for name, index in program.labels.items()} if shift else program.labels
     findings = kept + changed.findings + _undefined_labels(changed.code, labels)
     findings.sort(key=lambda f: (f.span.line, f.span.col))
     return Assembly(Program(code, labels, program.label_spans), new, tuple(findings))
