@@ -579,22 +579,25 @@ loop:
 
 
 def _loop_of(source: str) -> tuple[str, list[str]]:
-    """The check before a program's compiled loop, and the loop's body."""
+    """The check before a program's compiled loop, and the body it runs each time round."""
     exe = Executable(program(source))
     exe.compile_all()
     lines = exe.compiled_source().splitlines()
     start = max(n for n, line in enumerate(lines) if line.strip() == "while True:")
-    indent = len(lines[start]) - len(lines[start].lstrip())
+    body = next(n for n in range(start, len(lines)) if lines[n].strip().startswith("for _ in"))
+    indent = len(lines[body]) - len(lines[body].lstrip())
     return lines[start - 1], list(itertools.takewhile(
-        lambda line: len(line) - len(line.lstrip()) > indent, lines[start + 1:]))
+        lambda line: len(line) - len(line.lstrip()) > indent, lines[body + 1:]))
 
 
 def test_a_loop_checks_before_it_what_holds_every_time_round() -> None:
     """Every time round the counting loop, its locals hold integers and the stack is as
-    deep: the compiled loop checks that once, before it, and its body has no such check."""
+    deep: the compiled loop checks that once, before it, and its body has no such check.
+    Nor does it look at the gate: the loop runs as many times round as fit before it."""
     before, body = _loop_of(_COUNT.format(start="#0"))
-    assert "steps += 12" in body[1]
-    assert not any("type(" in line or "UNSET" in line or "len(stack)" in line for line in body)
+    assert "steps += 12" in body[0]
+    assert not any("type(" in line or "UNSET" in line or "len(stack)" in line or "gate" in line
+                   for line in body)
     assert "type(m0) is not int" in before and "type(m1) is not int" in before
 
 
@@ -728,16 +731,68 @@ loop:
 """A loop multiplying a local it only loads (i) by its counter (j), and squaring k."""
 
 
+_SUMMING = ("PUSH {acc}\nSTORE acc\nPUSH #{i}\nSTORE i\nPUSH #0\nSTORE j\n"
+            "inner: LOAD acc\nLOAD i\nLOAD j\nMUL\nPUSH #7\nMOD\n{op}\nSTORE acc\n"
+            "LOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #{end}\nLT\nJNZ inner\nLOAD acc\nPRINT")
+"""The nested loop's inner loop: `acc` is a sum, moved by at most 6 each time round."""
+
+
 def test_a_loop_leaves_out_the_overflow_checks_its_ranges_rule_out() -> None:
     """In the nested loop's inner loop, i is only loaded and j goes on only while below the
     bound: both stay within ±2**31 (checked before the loop), so `i * j` and `j + 1` cannot
-    overflow; `acc`, which grows, keeps its check."""
-    before, body = _loop_of(
-        "PUSH #0\nSTORE acc\nPUSH #0\nSTORE i\nPUSH #0\nSTORE j\n"
-        "inner: LOAD i\nLOAD j\nMUL\nPUSH #7\nMOD\nLOAD acc\nADD\nSTORE acc\n"
-        "LOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #300\nLT\nJNZ inner")
+    overflow; `acc`, a sum, is checked to lie well inside 64 bits before each stretch of
+    times round instead of at each ADD."""
+    source = _SUMMING.format(acc="#0", i=0, op="ADD", end=300)
+    before, body = _loop_of(source)
     assert f"<= {2**31}" in before
-    assert sum("9223372036854775807" in line for line in body) == 1  # acc's ADD alone
+    assert not any("9223372036854775807" in line for line in body)
+    exe = Executable(program(source))
+    exe.compile_all()
+    assert f"room * 6 <= m0 <= {2**62} - room * 6" in exe.compiled_source()
+
+
+def test_a_total_of_unbounded_amounts_is_not_a_sum() -> None:
+    """`acc` grows by `j * j`, which may lie anywhere up to 2**62: no stretch could keep
+    it in range, so it keeps its overflow check each time round and has none before each
+    stretch."""
+    source = _SUMMING.replace("LOAD i\nLOAD j\nMUL\nPUSH #7\nMOD", "LOAD j\nDUP\nMUL")\
+        .format(acc="#0", i=0, op="ADD", end=300)
+    _, body = _loop_of(source)
+    assert sum("9223372036854775807" in line for line in body) == 1
+    exe = Executable(program(source))
+    exe.compile_all()
+    assert "room *" not in exe.compiled_source()
+
+
+@pytest.mark.parametrize(("op", "sign"), [("ADD", 1), ("SUB", -1)])
+def test_a_sum_stays_where_the_loop_assumes_it_each_time_round(op: str, sign: int) -> None:
+    """`acc + (2**62 - 1)` is written without a check, as acc lies within ±2**62 where each
+    time round begins; the stretch must end before acc leaves that range, or the ADD would
+    overflow unseen (and so for a sum that goes down)."""
+    source = (f"PUSH #{sign * (2**62 - 5)}\nSTORE acc\nPUSH #0\nSTORE j\n"
+              f"loop: LOAD acc\nPUSH #1\n{op}\nSTORE acc\n"
+              f"LOAD acc\nPUSH #{sign * (2**62 - 1)}\nADD\n"
+              "POP\nLOAD j\nPUSH #1\nADD\nDUP\nSTORE j\nPUSH #100\nLT\nJNZ loop")
+    _, outcome = run(source)
+    assert isinstance(outcome, Failed) and outcome.error.kind == "IntegerOverflow"
+
+
+@pytest.mark.parametrize(("acc", "op", "end"), [
+    (2**62 - 3_000, "ADD", 3_000),  # the sum crosses the range it is kept in: by reference
+    (2**62 - 3_000, "SUB", 3_000),
+    (-2**62 + 3_000, "SUB", 3_000),
+    (INT_MAX - 3_000, "ADD", 3_000),  # it overflows, at the same step as by reference
+    (INT_MIN + 3_000, "SUB", 3_000),
+    (2**62 - 200_000, "ADD", 40_000),  # it leaves the range after a few stretches
+    (0, "SUB", 40_000),
+])
+def test_a_sum_near_the_edge_of_its_range_ends_as_the_reference_does(acc: int, op: str,
+                                                                      end: int) -> None:
+    source = _SUMMING.format(acc=f"#{acc}", i=1, op=op, end=end)
+    exe = Executable(program(source))
+    exe.compile_all()
+    assert "room * 6 <= m0" in exe.compiled_source()
+    run(source)
 
 
 @pytest.mark.parametrize(("i", "j", "end"), [

@@ -10,6 +10,7 @@ holds every time round.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,18 @@ from ..lang.assembler import INT_MAX, INT_MIN, Value
 from ..lang.opcodes import BRANCHES, ENDS_BLOCK, OPCODES
 from .frames import Frame
 from .live import records
-from .symbolic import IN_RANGE, Entry, exactly, interval, narrow, negated, value_range, within
+from .symbolic import (
+    IN_RANGE,
+    SUM_RANGE,
+    Entry,
+    drifted,
+    exactly,
+    interval,
+    narrow,
+    negated,
+    value_range,
+    within,
+)
 from .units import LEFT_UNIT, TO_REFERENCE
 
 if TYPE_CHECKING:
@@ -31,6 +43,10 @@ takes milliseconds, and the clock must be looked at by work done, not only by st
 
 _LONG_EXPRESSION = 80
 """A symbolic value whose expression grows past this many characters is kept in a temporary."""
+
+LONGEST_STRETCH = 1 << 14
+"""The most times round a compiled loop runs between two looks at the gate: few enough that
+its sums cannot move far (symbolic.py, SUM_RANGE)."""
 
 
 def gate_test(steps: int) -> str:
@@ -76,8 +92,16 @@ class Block:
     over (checked once before it): their sums and products need fewer overflow checks."""
     holds: dict[str, Entry] = field(default_factory=dict)
     """What each memory local the block stored into holds at this point of the block."""
+    sums: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """A looping block's integer locals that move by an amount between two bounds each time
+    round (a running total): they lie within ±SUM_RANGE where a time round begins (checked
+    before each stretch of times round, which can move them only so far), so adding to them
+    needs no overflow check."""
     stay_in_range: set[str] = field(init=False, default_factory=set)
     """Those of `in_range` that still lie within ±IN_RANGE where the loop starts over."""
+    drifts: dict[str, tuple[int, int]] = field(init=False, default_factory=dict)
+    """How far each local the loop stores into moves each time round, where that is bounded:
+    the `sums` it may assume."""
     known: dict[str, str] = field(init=False)
     """Memory locals whose type is known at this point of the block."""
     at_back_edge: dict[str, str] = field(init=False, default_factory=dict)
@@ -107,8 +131,10 @@ class Block:
         if peak:
             room.append(f"len(stack) > maxs - {peak}")
         invariant = self.looping and net == 0  # as deep each time round: one check holds
-        guard = " or ".join([gate_test(len(self.span)), *([] if invariant else room)])
-        self.lines.append(f"if {guard}: flag = {TO_REFERENCE}; raise _Exit")
+        guard = ([] if self.looping else [gate_test(len(self.span))]) + \
+            ([] if invariant else room)  # a loop looks at the gate once a stretch (`_loop`)
+        if guard:
+            self.lines.append(f"if {' or '.join(guard)}: flag = {TO_REFERENCE}; raise _Exit")
         if self.leader in self.exe.watch:
             self.lines.append(f"visit({self.leader}, steps)")
         self.lines.append(f"steps += {len(self.span)}")
@@ -123,12 +149,17 @@ class Block:
         return self.lines
 
     def _loop(self, room: list[str]) -> list[str]:
-        """The block as a `while` loop, after one check of what holds every time round:
-        every local it uses has a value (no local ever loses its value), the `assumed` types
-        (the block leaves them so when it starts over), the integers `in_range`, the
-        stack's `room` and the limits its literals must fit (`before`). If the check fails,
-        the reference interpreter runs the block from its start, which is always right; by
-        the time the loop comes round again, the locals hold what the block stores."""
+        """The block as a loop, after one check of what holds every time round: every local
+        it uses has a value (no local ever loses its value), the `assumed` types (the block
+        leaves them so when it starts over), the integers `in_range`, the stack's `room` and
+        the limits its literals must fit (`before`). If the check fails, the reference
+        interpreter runs the block from its start, which is always right; by the time the
+        loop comes round again, the locals hold what the block stores.
+
+        The loop runs in stretches: as many times round as the steps left before the gate
+        allow (at most LONGEST_STRETCH), then it looks at the gate again, so that no time
+        round asks; before each stretch, the `sums` are checked to lie so far inside
+        ±SUM_RANGE that the stretch cannot take them out."""
         conditions = [f"type({local}) is not {kind}" for local, kind in self.assumed.items()]
         conditions += [f"{local} is UNSET" for name, local in self.names.items()
                        if local not in self.assumed and self._uses(name)]
@@ -136,8 +167,22 @@ class Block:
                        sorted(self.in_range)]
         conditions += room + self.before
         check = [f"if {' or '.join(conditions)}: flag = {TO_REFERENCE}; raise _Exit"]
+        size = len(self.span)
+        sums = [f"not {-SUM_RANGE} + room * {-min(low, 0)} <= {local} <= "
+                f"{SUM_RANGE} - room * {max(high, 0)}"
+                for local, (low, high) in sorted(self.sums.items())]
+        stretch = [
+            f"if {gate_test(size)}: flag = {TO_REFERENCE}; raise _Exit",
+            f"room = min((gate - steps) // {size}, {LONGEST_STRETCH})",
+            *([f"if {' or '.join(sums)}: flag = {TO_REFERENCE}; raise _Exit"] if sums else []),
+            "for _ in range(room):",
+            *("    " + line for line in self.lines),
+            "else:",  # the stretch ran out: look at the gate again
+            "    continue",
+            "break",  # the loop ended
+        ]
         return [*(check if conditions else []), "while True:",
-                *("    " + line for line in self.lines)]
+                *("    " + line for line in stretch)]
 
     def _back(self, local: str) -> tuple[int, int]:
         """Where `local` lies when the loop starts over: as it was if the block did not
@@ -206,6 +251,9 @@ class Block:
             self.at_back_edge = dict(self.known)
             self.stay_in_range = {local for local in self.in_range
                                   if within(self._back(local), IN_RANGE)}
+            self.drifts = {local: (held.drift[1], held.drift[2])
+                           for local, held in self.holds.items()
+                           if held.drift is not None and held.drift[0] == local}
             return ["continue"]
         leave = ["break"] if self.looping else []
         if target in self.members:
@@ -377,10 +425,14 @@ class Block:
         temp = self._temp()
         self.lines.append(f"{temp} = {local}")
         held = self.holds.get(local)
-        low, high = (held.low, held.high) if held is not None else \
-            (-IN_RANGE, IN_RANGE) if local in self.in_range else (None, None)
+        if held is not None:  # stored this time round: that value, and how it drifted
+            low, high, drift = held.low, held.high, held.drift
+        else:
+            low, high = (-IN_RANGE, IN_RANGE) if local in self.in_range else \
+                (-SUM_RANGE, SUM_RANGE) if local in self.sums else (None, None)
+            drift = (local, 0, 0)
         self.sym.append(Entry(temp, self.known.get(local, "any"), loaded=local, low=low,
-                               high=high))
+                              high=high, drift=drift))
 
     def _assert(self, index: int, op: str, arg: Value | None, target: int) -> None:
         (a,) = self._take(1)
@@ -464,6 +516,8 @@ class Block:
             symbol = {"ADD": "+", "SUB": "-", "MUL": "*"}[op]
             self._int_result(f"{x} {symbol} {y}", 2, index,
                              *interval(op, value_range(a), value_range(b)))
+            if op != "MUL":
+                self.sym[-1].drift = drifted(op, a, b)
         elif constant:
             self._by_constant(op, x, constant, index, value_range(a))
         else:
@@ -563,18 +617,19 @@ _ROUNDS = 4
 
 
 def write_block(exe: Executable, leader: int, members: frozenset[int], names: dict[str, str],
-                 temps: list[int], functions: dict[int, Frame]) -> list[str]:
+                temps: list[int], functions: dict[int, Frame]) -> list[str]:
     """The Python of one block. A loop is written assuming what holds when it starts over,
     worked out from what holds at its end: first the types of its locals (each round assumes
     what the round before found there, until the types it assumes are the types it finds),
-    then which of its integer locals stay within ±IN_RANGE (from all of them, each round
-    drops those that do not, until none is dropped)."""
+    then which of its integer locals stay within ±IN_RANGE (`_ranged`), then which are sums
+    (`_summing`)."""
     first_temp = temps[0]
 
-    def write(assumed: dict[str, str], in_range: frozenset[str] = frozenset()) -> Block:
+    def write(assumed: dict[str, str], in_range: frozenset[str] = frozenset(),
+              sums: dict[str, tuple[int, int]] | None = None) -> Block:
         temps[0] = first_temp  # a round's temporaries replace the round before's
         block = Block(exe, leader, members, names, temps, functions=functions,
-                       assumed=assumed, in_range=in_range)
+                      assumed=assumed, in_range=in_range, sums=sums or {})
         block.lines = block.write()
         return block
 
@@ -587,14 +642,45 @@ def write_block(exe: Executable, leader: int, members: frozenset[int], names: di
         block = write(block.at_back_edge)
     if not block.assumed.items() <= block.at_back_edge.items():
         return write({}).lines
+    return _summing(write, _ranged(write, block)).lines
+
+
+_Write = Callable[..., Block]
+
+
+def _holds(block: Block, in_range: frozenset[str]) -> bool:
+    """Whether what `block` was written assuming holds where it starts over: its types and
+    the locals `in_range`."""
+    return block.stay_in_range >= in_range and \
+        block.assumed.items() <= block.at_back_edge.items()
+
+
+def _ranged(write: _Write, block: Block) -> Block:
+    """The loop written knowing which integer locals stay within ±IN_RANGE: assumed of all
+    of them, then each round drops those that do not, until none is dropped."""
     in_range = frozenset(local for local, kind in block.assumed.items() if kind == "int")
     while in_range:
         ranged = write(block.assumed, in_range)
-        if ranged.stay_in_range >= in_range and \
-                ranged.assumed.items() <= ranged.at_back_edge.items():
-            return ranged.lines
+        if _holds(ranged, in_range):
+            return ranged
         in_range = frozenset(ranged.stay_in_range)
-    return block.lines
+    return block
+
+
+def _summing(write: _Write, block: Block) -> Block:
+    """The loop written knowing which of its other integer locals are sums (each time round
+    moves them by a bounded amount), if assuming so does not change how far they move."""
+    sums = {local: drift for local, drift in block.drifts.items()
+            if block.assumed.get(local) == "int" and local not in block.in_range}
+    if not sums:
+        return block
+    summing = write(block.assumed, block.in_range, sums)
+    moved = summing.drifts
+    if _holds(summing, block.in_range) and all(
+            local in moved and low <= moved[local][0] and moved[local][1] <= high
+            for local, (low, high) in sums.items()):
+        return summing
+    return block
 
 
 EMITTERS = {

@@ -28,6 +28,9 @@ class Entry:
     test: tuple[Entry, str, int] | None = None
     """For a comparison of a value with a constant: the value, the operator and the
     constant, which tell a branch on it what holds on each of its paths."""
+    drift: tuple[str, int, int] | None = None
+    """In a loop: the value is what a memory local held when this time round began, plus an
+    amount between two bounds (a sum the loop keeps moves by so much each time round)."""
 
     def value(self) -> str:
         return f"(1 if {self.expr} else 0)" if self.kind == "cond" else self.expr
@@ -43,12 +46,20 @@ class Entry:
     def copy(self) -> Entry:
         """The same value for another path, so that what a check or a branch finds of it on
         one path is not taken for known on another."""
-        return Entry(self.expr, self.kind, self.loaded, self.low, self.high)
+        return Entry(self.expr, self.kind, self.loaded, self.low, self.high, drift=self.drift)
 
 
 IN_RANGE = 1 << 31
 """How far from 0 a loop's integer locals may lie for their bounds to be assumed: the product
 of two of them still fits in 64 bits."""
+
+
+SUM_RANGE = 1 << 62
+"""How far from 0 a loop's sums may lie where a time round begins (checked before each
+stretch of times round): adding amounts within ±DRIFT_RANGE then cannot leave 64 bits."""
+
+DRIFT_RANGE = 1 << 40
+"""The most a loop's sum may move by in one time round for it to be kept in SUM_RANGE."""
 
 
 def within(bounds: tuple[int, int], limit: int) -> bool:
@@ -99,3 +110,17 @@ def narrow(entry: Entry, symbol: str, constant: int) -> None:
 def meet(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     """What is known of values known to be `a` on one path and `b` on another."""
     return tuple(x if x == y else "any" for x, y in zip(a, b, strict=True))
+
+
+def drifted(op: str, a: Entry, b: Entry) -> tuple[str, int, int] | None:
+    """The drift of `a` ADD or SUB `b`: a drifting value plus or minus a bounded one drifts
+    by their sum, while the total stays within ±DRIFT_RANGE."""
+    if a.drift is not None:
+        base, low, high = a.drift
+        term = value_range(b) if op == "ADD" else (-value_range(b)[1], -value_range(b)[0])
+    elif b.drift is not None and op == "ADD":
+        (base, low, high), term = b.drift, value_range(a)
+    else:
+        return None
+    moved = (low + term[0], high + term[1])
+    return (base, *moved) if within(moved, DRIFT_RANGE) else None
