@@ -606,6 +606,22 @@ def test_a_loop_checks_before_it_that_its_literals_fit_the_string_limit() -> Non
     assert "maxlen < 2" in before and not any("maxlen" in line for line in body)
 
 
+@pytest.mark.parametrize(("source", "printed"), [
+    ("LOAD x\nPUSH #2\nSTORE x\nPRINT\nLOAD x\nPRINT", ["1", "2"]),
+    ("LOAD x\nPUSH #5\nLT\nPUSH #9\nSTORE x\nPRINT\nLOAD x\nPRINT",
+     ["1", "9"]),  # a comparison of the old value, not yet worked out
+    ("LOAD x\nDUP\nPUSH #2\nADD\nSTORE x\nLOAD x\nADD\nPRINT", ["4"]),
+    ("LOAD s\nLOAD s\nPUSH 'b'\nADD\nSTORE s\nPRINT\nLOAD s\nPRINT",
+     ["a", "ab"]),  # the string idiom grows s in place
+])
+def test_a_value_loaded_before_its_name_is_stored_keeps_the_old_value(
+        source: str, printed: list[str]) -> None:
+    """Compiled code reads a loaded value from the local itself until the local is stored
+    into; a value still on the stack then must keep what was loaded. (The names get their
+    values in a block of their own: a first STORE is the reference's.)"""
+    assert output("PUSH #1\nSTORE x\nPUSH 'a'\nSTORE s\nJMP go\ngo:\n" + source) == printed
+
+
 @pytest.mark.parametrize(("source", "ending"), [
     (_COUNT.format(start="#0"), "1770"),
     (_COUNT.format(start='"a"'), "TypeMismatch"),  # the loop's types do not hold at its start

@@ -10,6 +10,7 @@ holds every time round.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -234,6 +235,18 @@ class Block:
     def _check(self, condition: str, index: int) -> None:
         self.lines.append(f"if {condition}: {self._deopt(index)}")
 
+    def _before_assigning(self, local: str) -> None:
+        """Keep in temporaries the values on the symbolic stack that read `local`, as it is
+        about to change: a LOAD's value is the local itself until then (`_load`)."""
+        reads = re.compile(rf"\b{local}\b")
+        kept: dict[str, str] = {}
+        for entry in self.sym:
+            if reads.search(entry.expr):
+                if entry.expr not in kept:
+                    kept[entry.expr] = self._temp()
+                    self.lines.append(f"{kept[entry.expr]} = {entry.expr}")
+                entry.expr = kept[entry.expr]
+
     def _flush(self) -> None:
         if self.sym:
             self.lines.append(self._push_all())
@@ -329,6 +342,7 @@ class Block:
         grown = f"len({local}) + {len(literal)}"
         self._check(f"{grown} > longest or work + {grown} >= wlim", index + 2)
         del self.sym[-2:]
+        self._before_assigning(local)
         self.lines += [f"{local} += {literal!r}", f"work += len({local})"]
         self.known[local] = "str"
         self.holds[local] = Entry(local, "str")
@@ -410,6 +424,7 @@ class Block:
         (a,) = self._take(1)
         local = self._bound(str(arg), index)
         self.sym.pop()
+        self._before_assigning(local)
         self.lines.append(f"{local} = {a.value()}")
         for entry in self.sym:
             if entry.loaded == local:
@@ -421,9 +436,9 @@ class Block:
             self.known[local] = a.type
 
     def _load(self, index: int, op: str, arg: Value | None, target: int) -> None:
+        """The local itself stands for the loaded value until it is assigned
+        (`_before_assigning`): no copy is made."""
         local = self._bound(str(arg), index)
-        temp = self._temp()
-        self.lines.append(f"{temp} = {local}")
         held = self.holds.get(local)
         if held is not None:  # stored this time round: that value, and how it drifted
             low, high, drift = held.low, held.high, held.drift
@@ -431,7 +446,7 @@ class Block:
             low, high = (-IN_RANGE, IN_RANGE) if local in self.in_range else \
                 (-SUM_RANGE, SUM_RANGE) if local in self.sums else (None, None)
             drift = (local, 0, 0)
-        self.sym.append(Entry(temp, self.known.get(local, "any"), loaded=local, low=low,
+        self.sym.append(Entry(local, self.known.get(local, "any"), loaded=local, low=low,
                               high=high, drift=drift))
 
     def _assert(self, index: int, op: str, arg: Value | None, target: int) -> None:
