@@ -1,6 +1,6 @@
 """The Sovereign virtual machine.
 
-Two paths run the same program. The reference interpreter (`Machine._run_block`) executes one
+Two paths run the same program. The reference interpreter (`Machine._run_by_reference`) executes one
 instruction at a time and is the definition of every opcode and every runtime error. Blocks that
 run often are compiled to Python (compiler.py) and run much faster; whenever a compiled block
 meets anything unusual (a limit close, a type it did not expect, an error, an LLM instruction) it
@@ -138,6 +138,7 @@ class Machine:
         self.tracer = tracer
         """Called after each instruction the reference runs, with the machine and the
         instruction's index: a traced run is a run by reference only."""
+        self._stops = self.exe.stops if self.compiled else self._reference_stops()
         self.gate = 0
         self._start_meters(clock)
 
@@ -282,7 +283,7 @@ class Machine:
                 continue
             if self.pc in watch:  # a unit handed a watched instruction back (a visit twice at
                 self.visit(self.pc, self.steps)  # the same step is the same visit)
-            self._run_block()
+            self._run_by_reference()
             if self.pending is not None:
                 return Suspended(self.pending)
 
@@ -296,29 +297,41 @@ class Machine:
             unit = exe.units.get(self.pc)
         return TO_REFERENCE if unit is None else unit(self)
 
-    def _run_block(self) -> None:
-        """Run instructions by reference until the next block starts (at least one). The
-        step count is kept in a local and written back however the block ends (an error
-        reports the steps before the failing instruction). HALT ends a block, so the loop
-        need not look for it.
+    def _reference_stops(self) -> list[bool]:
+        """Where a run by reference alone hands back to `_loop`: at a watched instruction,
+        after a HALT and at the end. (A compiled run stops at every block, to look for
+        compiled code there.)"""
+        stops = [False] * self.exe.size + [True]
+        for index in self.exe.watch:
+            stops[index] = True
+        for index, instruction in enumerate(self.code):
+            if instruction.op == "HALT":
+                stops[index + 1] = True
+        return stops
+
+    def _run_by_reference(self) -> None:
+        """Run instructions by reference until the next stop (at least one): the next block
+        in a compiled run, else the next watched instruction or the end (`_stops`). The
+        step count is kept in a local and written back however the run ends (an error
+        reports the steps before the failing instruction).
 
         Every instruction of a block but its last goes on to the next (jumps, CALL, RET,
         HALT and the LLM instructions end blocks), so, unless a run is observed, those
         before the last and before the gate run in a loop that asks nothing else; the
         last, and any at the gate, run in the loop that looks at everything."""
-        operations, args, stops = self._operations, self._args, self.exe.stops
+        operations, args, stops, last = self._operations, self._args, self._stops, self.exe.last
         observed = self.live is not None or self.tracer is not None
         steps, gate, pc = self.steps, self.gate, self.pc
         try:
-            if not observed:
-                first, stop = pc, min(self.exe.last[pc], pc + gate - steps)
-                try:
-                    while pc < stop:
-                        operations[pc](self, args[pc])
-                        pc += 1
-                finally:
-                    steps += pc - first
             while True:
+                if not observed:
+                    first, stop = pc, min(last[pc], pc + gate - steps)
+                    try:
+                        while pc < stop:
+                            operations[pc](self, args[pc])
+                            pc += 1
+                    finally:
+                        steps += pc - first
                 if steps >= gate:
                     self.steps = steps
                     self._at_gate()
