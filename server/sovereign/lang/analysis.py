@@ -310,23 +310,23 @@ class _Analyser:
             self._summaries_before, self._reached_before = basis.summaries, basis.reached
         size = len(basis.code)
         if shift == 0:  # the usual keystroke: a unit is kept where it stood, or not at all
-            self.kept = {key: unit for key, unit in basis.units.items()
-                         if _moved_unit(unit, window, size) is unit}
-            self._regions = {entry: (unit.first, unit.last)
-                             for (entry, _), unit in self.kept.items()}
+            self.kept = dict(basis.units)
+            for key, unit in basis.units.items():  # one that ends before the edit stays
+                if unit.last >= low and _moved_unit(unit, window, size) is None:
+                    del self.kept[key]
             return
         for (entry, relative), unit in basis.units.items():
             moved = _moved_unit(unit, window, size)
             if moved is not None:
-                moved_entry = entry + moved.first - unit.first
-                self.kept[(moved_entry, relative)] = moved
-                self._regions[moved_entry] = (moved.first, moved.last)
+                self.kept[(entry + moved.first - unit.first, relative)] = moved
 
     def run(self) -> Analysis:
         entries = [(0, False)] + [(s, True) for s in self.subroutines]
         found = self._summarised_as_before() or self._summarised(self._callees_first())
         runs = [self._run(0, False)] + [found[s] for s in self.subroutines]
-        units = {key: self._unit(key, run) for key, run in zip(entries, runs, strict=True)
+        kept = self.kept
+        units = {key: unit if (unit := kept.get(key)) is not None and unit.run is run
+                 else self._unit(key, run) for key, run in zip(entries, runs, strict=True)
                  if key[0] < self.size}  # not a label after the last instruction
         for unit in units.values():
             for finding in unit.findings:
@@ -340,10 +340,8 @@ class _Analyser:
         return Analysis(tuple(findings), placed, self.summaries, basis)
 
     def _unit(self, key: tuple[int, bool], run: _Run) -> _Unit:
-        """The unit of a final run, with the findings its events make (taken over with the
-        run when it was kept)."""
-        if (kept := self.kept.get(key)) is not None and kept.run is run:
-            return kept
+        """The unit of a final run not kept from the version before, with the findings its
+        events make."""
         entry = key[0]
         first, last = self._reach(entry) if entry < self.size else (entry, entry)
         findings = tuple(
@@ -469,6 +467,9 @@ class _Analyser:
         """The first and last instruction a run from `entry` can reach (CALLs not entered)."""
         if entry in self._regions:
             return self._regions[entry]
+        for key in ((entry, True), (entry, False)):  # where a kept run from it reached
+            if (unit := self.kept.get(key)) is not None:
+                return unit.first, unit.last
         code, targets, size = self.code, self.targets, self.size
         seen = {entry}
         work = [entry]
