@@ -311,8 +311,8 @@ class _Analyser:
         size = len(basis.code)
         if shift == 0:  # the usual keystroke: a unit is kept where it stood, or not at all
             self.kept = dict(basis.units)
-            for key, unit in basis.units.items():  # one that ends before the edit stays
-                if unit.last >= low and _moved_unit(unit, window, size) is None:
+            for key, unit in basis.units.items():  # as `_moved_unit` has it, with no shift
+                if unit.first < old_high and unit.last >= low:
                     del self.kept[key]
             return
         for (entry, relative), unit in basis.units.items():
