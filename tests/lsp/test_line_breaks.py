@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from lsprotocol import types as T
 from pygls.workspace import TextDocument
 
+from sovereign.lang.lexer import text_lines
 from sovereign.lsp.line_breaks import _LINE, LspDocument
 
 from .conftest import RecordingClient
@@ -58,7 +59,8 @@ class _WholeText(TextDocument):
 
 
 _URI = "file:///tmp/sovereign-lines/edit.sov"
-_PIECES = ["", "a", "é", "😀", "\r", "\n", "\r\n", "\n\r", "\f", "\u2028", "x\ry", "PUSH #1\n"]
+_PIECES = ["", "a", "é", "😀", "\r", "\n", "\r\n", "\n\r", "\f", "\u2028", "x\ry", "PUSH #1\n",
+           "\ufeff"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -81,3 +83,4 @@ def test_an_edit_splits_again_only_its_lines_and_gives_the_whole_texts_lines(
         whole.apply_change(change)
         assert ours.source == whole.source
         assert ours.lines == whole.lines == tuple(_LINE.findall(ours.source))
+        assert ours.texts == tuple(text_lines(ours.source.removeprefix("\ufeff")))

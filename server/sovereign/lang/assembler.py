@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from operator import attrgetter
@@ -108,9 +108,15 @@ def assemble(source: str | bytes, previous: Assembly | None = None) -> Assembly:
             texts.append(line_text)
             builder.careful_line(number, line_text, bad_encoding)
         return builder.finish(texts)
-    texts = text_lines(text)
+    return assemble_lines(text_lines(text), previous)
+
+
+def assemble_lines(texts: Sequence[str], previous: Assembly | None = None) -> Assembly:
+    """Assemble a file given as its lines (`text_lines`). An editor that keeps the lines an
+    edit did not touch as the same objects lets the reassembly find the edit by identity."""
     if previous is not None and (reassembled := _reassemble(previous, texts)) is not None:
         return reassembled
+    builder = _Builder()
     shapes, code = _shapes, builder.code
     for number, line_text in enumerate(texts):
         shape = shapes.get(line_text) or _remember_shape(line_text)
@@ -124,7 +130,7 @@ def assemble(source: str | bytes, previous: Assembly | None = None) -> Assembly:
     return builder.finish(texts)
 
 
-def _reassemble(previous: Assembly, texts: list[str]) -> Assembly | None:
+def _reassemble(previous: Assembly, texts: Sequence[str]) -> Assembly | None:
     """The assembly of `texts` from an earlier one, when the edit kept the number of lines and
     touched no label (the usual keystroke); else None, and the file is assembled afresh.
 
@@ -225,7 +231,7 @@ class _Builder:
         self.labels[name] = index
         self.label_spans[name] = span
 
-    def finish(self, texts: list[str]) -> Assembly:
+    def finish(self, texts: Sequence[str]) -> Assembly:
         self.findings.extend(_undefined_labels(self.code, self.labels))
         self.findings.sort(key=lambda f: (f.span.line, f.span.col))
         program = Program(tuple(self.code), self.labels, self.label_spans)

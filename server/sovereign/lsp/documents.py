@@ -6,24 +6,27 @@ symbol index computes it, and the rest of that version's requests reuse it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from pygls.workspace import TextDocument
 
 from ..lang.analysis import Analysis, analyse
-from ..lang.assembler import Assembly, Program, assemble
+from ..lang.assembler import Assembly, Program, assemble_lines
 from ..lang.symbols import SymbolIndex, index_symbols
 from ..vm.checker import CheckResult
 from ..vm.sandbox import RunResult
 from .convert import Converter
+from .line_breaks import texts_of
 
 
 @dataclass
 class Snapshot:
     uri: str
     version: int
-    text: str
+    texts: Sequence[str]
+    """The document's lines as the core reads them (`LspDocument.texts`)."""
     encoding: str
     previous: Assembly | None = None
     """The assembly of the version before, which an edit within lines reassembles from."""
@@ -37,7 +40,7 @@ class Snapshot:
 
     @cached_property
     def assembly(self) -> Assembly:
-        assembly = assemble(self.text, self.previous)
+        assembly = assemble_lines(self.texts, self.previous)
         self.previous = None
         return assembly
 
@@ -88,7 +91,7 @@ class Documents:
             previous = computed.get("assembly")
             analysed = (previous.program, computed["analysis"]) \
                 if previous is not None and "analysis" in computed else None
-            current = Snapshot(document.uri, version, document.source, encoding, previous,
+            current = Snapshot(document.uri, version, texts_of(document), encoding, previous,
                                analysed, computed.get("index"))
             self.snapshots[document.uri] = current
         return current

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from lsprotocol import types as T
 from pygls.workspace import TextDocument, Workspace
 
+from ..lang.lexer import text_lines
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 """A line with its ending: LF, CRLF or a lone CR, the LSP's three."""
 
@@ -27,6 +29,8 @@ class LspDocument(TextDocument):
 
     _split: tuple[str, tuple[str, ...]] | None = None
     """The text the lines were last found in, and those lines."""
+    _texts: tuple[str, tuple[str, ...]] | None = None
+    """The text `texts` were last found in, and those."""
 
     @property
     def lines(self) -> Sequence[str]:
@@ -35,8 +39,19 @@ class LspDocument(TextDocument):
             self._split = (source, tuple(_LINE.findall(source)))
         return self._split[1]
 
+    @property
+    def texts(self) -> Sequence[str]:
+        """The lines as the core reads them (`text_lines` of the text after a BOM): each
+        line without its break, and an empty last line after a final break. An edit keeps
+        the ones it did not touch as the same objects, so the assembler finds what changed
+        by identity rather than by comparing every line."""
+        source = self.source
+        if self._texts is None or self._texts[0] is not source:
+            self._texts = (source, tuple(text_lines(source.removeprefix("\ufeff"))))
+        return self._texts[1]
+
     def _apply_incremental_change(self, change: T.TextDocumentContentChangePartial) -> None:
-        lines = self.lines
+        lines, texts = self.lines, self.texts
         edited = self.position_codec.range_from_client_units(lines, change.range)
         start, end = edited.start, edited.end
         first, last = max(start.line - 1, 0), min(end.line + 1, len(lines) - 1)
@@ -44,9 +59,29 @@ class LspDocument(TextDocument):
             lines[start.line][:start.character] if start.line < len(lines) else "")
         tail = (lines[end.line][end.character:] if end.line < len(lines) else "") + \
             "".join(lines[end.line + 1:last + 1])
-        new = (*lines[:first], *_LINE.findall(head + change.text + tail), *lines[last + 1:])
+        middle = _LINE.findall(head + change.text + tail)
+        new = (*lines[:first], *middle, *lines[last + 1:])
         self._source = "".join(new)
         self._split = (self._source, new)
+        self._texts = (self._source, _edited_texts(texts, first, last, middle, len(lines)))
+
+
+def _edited_texts(texts: Sequence[str], first: int, last: int, middle: list[str],
+                  count: int) -> tuple[str, ...]:
+    """`texts` after lines[first:last + 1] of `count` lines became the lines `middle`."""
+    joined = "".join(middle)
+    fresh = text_lines(joined.removeprefix("\ufeff") if first == 0 else joined)
+    at_end = last + 1 >= count
+    if not at_end:
+        fresh.pop()  # what follows the last break here is the next line, not an empty one
+    return (*texts[:first], *fresh, *(() if at_end else texts[last + 1:]))
+
+
+def texts_of(document: TextDocument) -> Sequence[str]:
+    """The document's lines as the core reads them, kept by edits where it is ours."""
+    if isinstance(document, LspDocument):
+        return document.texts
+    return text_lines(document.source.removeprefix("\ufeff"))
 
 
 class LspWorkspace(Workspace):
