@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sovereign.lang.analysis import Event, Step, Summary, analyse, transfer, transfer_reads
 from sovereign.lang.assembler import Instruction
 from sovereign.lang.findings import Severity, Tag
-from sovereign.lang.opcodes import OPCODES
+from sovereign.lang.opcodes import OPCODES, STRAIGHT, successors
 
 from .conftest import ROOT, program
 
@@ -114,6 +114,14 @@ def test_transfer_is_the_meaning_of_one_instruction() -> None:
     assert [s for s, _ in branch.successors] == [7, 4]
     inside = transfer(Instruction("ADD", None, 0, 0, 3), 0, -1, (0, 0, ()), True, None)
     assert (inside.need, inside.events) == (2, ())  # a subroutine's caller provides them
+
+
+def test_a_straight_opcode_always_goes_on_to_the_next_instruction() -> None:
+    """The analysis walks straight over these (STRAIGHT) to find a run's region fast."""
+    for op in OPCODES:
+        goes_on = all(successors(op, index, target) == (index + 1,)
+                      for index, target in ((0, 5), (7, 2), (3, -1)))
+        assert (op in STRAIGHT) == goes_on, op
 
 
 _ARGS = (None, 0, 7, "x", "y", "loop", "done")

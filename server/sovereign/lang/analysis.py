@@ -37,7 +37,7 @@ from typing import NamedTuple
 from .assembler import Instruction, Program, targets_of
 from .findings import Finding, Severity, Span, Tag
 from .name_uses import NameUses
-from .opcodes import BRANCHES, OPCODES, successors
+from .opcodes import BRANCHES, OPCODES, STRAIGHT, successors
 from .versions import Window, changed_window
 
 INFINITY = math.inf
@@ -470,16 +470,21 @@ class _Analyser:
         for key in ((entry, True), (entry, False)):  # where a kept run from it reached
             if (unit := self.kept.get(key)) is not None:
                 return unit.first, unit.last
-        code, targets, size = self.code, self.targets, self.size
+        code, targets, size, joins = self.code, self.targets, self.size, self.joins
         seen = {entry}
         work = [entry]
+        last = entry
         while work:
             index = work.pop()
+            while code[index].op in STRAIGHT and index + 1 < size and \
+                    index + 1 not in joins:  # straight on: only a label is reached twice
+                index += 1
+            last = max(last, index)
             for successor in successors(code[index].op, index, targets[index]):
                 if successor < size and successor not in seen:
                     seen.add(successor)
                     work.append(successor)
-        self._regions[entry] = region = (min(seen), max(seen))
+        self._regions[entry] = region = (min(seen), last)
         return region
 
     def _report(self, code: str, severity: Severity, message: str, span: Span,

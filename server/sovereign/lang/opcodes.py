@@ -178,6 +178,10 @@ ENDS_BLOCK = frozenset({"JMP", "JZ", "JNZ", "CALL", "RET", "HALT", "LLMGEN", "EV
 """Opcodes after which control may not simply fall to the next line."""
 
 
+STRAIGHT = frozenset(OPCODES) - BRANCHES - {"RET", "HALT"}
+"""Opcodes after which control always goes on to the next instruction (`successors`)."""
+
+
 def successors(op: str, index: int, target: int) -> tuple[int, ...]:
     """Where control goes after instruction `index` (whose label operand marks `target`),
     within the code it belongs to: a CALL's callee is left out, as it comes back to the next
