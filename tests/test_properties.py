@@ -55,7 +55,13 @@ def test_reassembling_after_an_edit_equals_assembling_afresh(source: str,
                                                               data: st.DataObject) -> None:
     lines = source.split("\n")
     number = data.draw(st.integers(0, len(lines) - 1))
-    lines[number] = data.draw(_line)
+    how = data.draw(st.sampled_from(["replace", "insert", "delete"]))
+    if how == "replace":
+        lines[number] = data.draw(_line)
+    elif how == "insert":
+        lines[number:number] = data.draw(st.lists(_line, min_size=1, max_size=3))
+    else:
+        del lines[number:number + data.draw(st.integers(1, 3))]
     edited = "\n".join(lines)
     assert assemble(edited, previous=assemble(source)) == assemble(edited)
 
@@ -222,6 +228,7 @@ def test_an_analysis_from_the_version_before_is_the_analysis_from_cold(
     for _ in range(2):
         text = data.draw(_edited("\n".join(versions[-1].texts)))
         versions.append(assemble(text, previous=versions[-1]))
+        assert versions[-1] == assemble(text)
     if not all(version.ok for version in versions):
         return
     analysis = analyse(versions[0].program)

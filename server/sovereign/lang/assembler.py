@@ -8,6 +8,7 @@ errors may be run.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -131,25 +132,26 @@ def assemble_lines(texts: Sequence[str], previous: Assembly | None = None) -> As
 
 
 def _reassemble(previous: Assembly, texts: Sequence[str]) -> Assembly | None:
-    """The assembly of `texts` from an earlier one, when the edit kept the number of lines and
-    touched no label (the usual keystroke); else None, and the file is assembled afresh.
+    """The assembly of `texts` from an earlier one, when the edit touched no label (the usual
+    keystroke, a line typed or deleted included); else None, and the file is assembled afresh.
 
     Only the changed lines are assembled; the instructions and findings of the others are
-    reused as they were, with the indices of labels below the edit shifted. When the changed
-    lines hold the same instructions as before (a comment, spacing after the operand), the
-    program is the earlier one itself, so whatever was computed from it still holds.
+    reused as they were (those below the edit moved down or up by the lines it added or
+    removed), with the indices of labels below the edit shifted. When the changed lines hold
+    the same instructions as before (a comment, spacing after the operand), the program is the
+    earlier one itself, so whatever was computed from it still holds.
     """
     old, new = previous.texts, tuple(texts)
-    if len(old) != len(new) or any(f.code == "E110" for f in previous.findings):
+    if any(f.code == "E110" for f in previous.findings):
         return None
     window = changed_window(new, old)
     if window is None:
         return previous
-    first, last = window.low, window.new_high - 1
+    first, last, old_last = window.low, window.new_high - 1, window.old_high - 1
     program = previous.program
     label_lines = program.label_lines
     at = bisect.bisect_left(label_lines, first)
-    if at < len(label_lines) and label_lines[at] <= last:
+    if at < len(label_lines) and label_lines[at] <= old_last:
         return None
     changed = _Builder()
     for number in range(first, last + 1):
@@ -158,19 +160,38 @@ def _reassemble(previous: Assembly, texts: Sequence[str]) -> Assembly | None:
         return None
     line_of = attrgetter("line")
     low = bisect.bisect_left(program.code, first, key=line_of)
-    high = bisect.bisect_right(program.code, last, key=line_of)
-    kept = [f for f in previous.findings if not first <= f.span.line <= last]
-    if tuple(changed.code) == program.code[low:high]:
+    high = bisect.bisect_right(program.code, old_last, key=line_of)
+    lines = window.shift
+    kept = [_moved(f, lines) if f.span.line > old_last else f for f in previous.findings
+            if not first <= f.span.line <= old_last]
+    if not lines and tuple(changed.code) == program.code[low:high]:
         findings = kept + changed.findings + _undefined_labels(changed.code, program.labels)
         findings.sort(key=lambda f: (f.span.line, f.span.col))
         return Assembly(program, new, tuple(findings))
     shift = len(changed.code) - (high - low)
-    code = program.code[:low] + tuple(changed.code) + program.code[high:]
-    labels = {name: index + shift if program.label_spans[name].line > last else index
+    below = program.code[high:]
+    if lines:
+        below = tuple([Instruction(op, arg, line + lines, col, end, arg_col)
+                       for op, arg, line, col, end, arg_col in below])
+    code = program.code[:low] + tuple(changed.code) + below
+    labels = {name: index + shift if program.label_spans[name].line > old_last else index
               for name, index in program.labels.items()} if shift else program.labels
+    label_spans = {name: span._replace(line=span.line + lines) if span.line > old_last else span
+                   for name, span in program.label_spans.items()} if lines else program.label_spans
     findings = kept + changed.findings + _undefined_labels(changed.code, labels)
     findings.sort(key=lambda f: (f.span.line, f.span.col))
-    return Assembly(Program(code, labels, program.label_spans), new, tuple(findings))
+    return Assembly(Program(code, labels, label_spans), new, tuple(findings))
+
+
+def _moved(finding: Finding, lines: int) -> Finding:
+    """`finding` on code that moved down by `lines` (up, when negative)."""
+    if not lines:
+        return finding
+    return dataclasses.replace(
+        finding, span=finding.span._replace(line=finding.span.line + lines),
+        related=tuple(Related(r.span._replace(line=r.span.line + lines), r.message)
+                      for r in finding.related),
+        end_line=finding.end_line + lines if finding.end_line >= 0 else -1)
 
 
 def _text_or_none(source: str | bytes) -> str | None:
