@@ -4,11 +4,13 @@ always agrees with the reference interpreter."""
 from __future__ import annotations
 
 import time
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sovereign.cli.programs import runtime_report
+from sovereign.lang import analysis as analysis_module
 from sovereign.lang.analysis import Analysis, analyse, forget_runs
 from sovereign.lang.assembler import _Builder, assemble
 from sovereign.lang.opcodes import OPCODES, Operand
@@ -218,12 +220,14 @@ def _edited(draw: st.DrawFn, source: str) -> str:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
+@given(st.data(), st.sampled_from([analysis_module._LONG_WINDOW, 0]))
 def test_an_analysis_from_the_version_before_is_the_analysis_from_cold(
-        data: st.DataObject) -> None:
+        data: st.DataObject, long_window: int) -> None:
     """What the analysis of a version takes over from the version before (units outside the
     edit's window, targets, CALLs, counts of names) never changes a result: two edits in a
-    row, each reassembled from the one before as the editor does, and also afresh."""
+    row, each reassembled from the one before as the editor does, and also afresh. (With no
+    window counted long, every edit takes the way of a line added above much code: the
+    window found again in what the analysis reads, the units below placed again.)"""
     versions = [assemble(data.draw(_programs()))]
     for _ in range(2):
         text = data.draw(_edited("\n".join(versions[-1].texts)))
@@ -234,7 +238,8 @@ def test_an_analysis_from_the_version_before_is_the_analysis_from_cold(
     analysis = analyse(versions[0].program)
     for version in versions[1:]:
         for program in (version.program, assemble("\n".join(version.texts)).program):
-            warm = analyse(program, analysis)
+            with mock.patch.object(analysis_module, "_LONG_WINDOW", long_window):
+                warm = analyse(program, analysis)
             forget_runs()
             cold = analyse(program)
             _assert_same(warm, cold)

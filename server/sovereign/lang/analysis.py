@@ -29,6 +29,7 @@ import bisect
 import dataclasses
 import functools
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -271,13 +272,13 @@ class _Analyser:
         self._reached_before: list[tuple[int, int]] | None = None
         """The summaries and the reached instructions of the version before, when the edit
         changed operands alone (`_same_shape`): then both are as they were."""
-        window = _reusable_window(program, basis)
-        if basis is None or window is None:
+        reusable = _reusable_window(program, basis)
+        if basis is None or reusable is None:
             self.targets = program.targets
             self.calls = [n for n, i in enumerate(self.code) if i.op == "CALL"]
             self.names = NameUses.of(self.code)
         else:
-            self._take_over(basis, window)
+            self._take_over(basis, *reusable)
         self.subroutines = sorted({self.targets[c] for c in self.calls})
         self.summaries = dict.fromkeys(self.subroutines, Summary())  # frozen: one will do
         self._region_calls: dict[int, list[int]] = {}
@@ -289,9 +290,10 @@ class _Analyser:
         """Transfers worked out, by all they read of the instruction (not its index: their
         successors are offsets from it) and the state: a file repeats the same few."""
 
-    def _take_over(self, basis: _Basis, window: Window) -> None:
+    def _take_over(self, basis: _Basis, window: Window, replaced: bool) -> None:
         """Start from the version before: its targets, CALLs and counts of names with the
-        window's instructions counted again, and its units outside the window."""
+        window's instructions counted again, and its units outside the window (with their
+        findings placed again when code outside the window may stand elsewhere: `replaced`)."""
         low, old_high, new_high = window
         added, shift = self.code[low:new_high], window.shift
         if shift == 0 and basis.labels == self.program.labels:  # the labels mark what they did
@@ -314,11 +316,14 @@ class _Analyser:
             for key, unit in basis.units.items():  # as `_moved_unit` has it, with no shift
                 if unit.first < old_high and unit.last >= low:
                     del self.kept[key]
-            return
-        for (entry, relative), unit in basis.units.items():
-            moved = _moved_unit(unit, window, size)
-            if moved is not None:
-                self.kept[(entry + moved.first - unit.first, relative)] = moved
+        else:
+            for (entry, relative), unit in basis.units.items():
+                moved = _moved_unit(unit, window, size)
+                if moved is not None:
+                    self.kept[(entry + moved.first - unit.first, relative)] = moved
+        if replaced:
+            self.kept = {key: dataclasses.replace(unit, findings=self._findings(key[0], unit.run))
+                         if unit.findings else unit for key, unit in self.kept.items()}
 
     def run(self) -> Analysis:
         entries = [(0, False)] + [(s, True) for s in self.subroutines]
@@ -344,12 +349,15 @@ class _Analyser:
         events make."""
         entry = key[0]
         first, last = self._reach(entry) if entry < self.size else (entry, entry)
-        findings = tuple(
+        return _Unit(first, last, self._called[key], run, self._findings(entry, run))
+
+    def _findings(self, entry: int, run: _Run) -> tuple[Finding, ...]:
+        """The findings the events of a run from `entry` make, where its code stands."""
+        return tuple(
             Finding(code, severity, message, span, end_line=span.line, end_col=span.end)
             for offset, events in run.events.items() if events
             for span in (self.code[entry + offset].span,)
             for code, severity, message in events)
-        return _Unit(first, last, self._called[key], run, findings)
 
     def _run(self, entry: int, relative: bool) -> _Run:
         """The run from `entry` under the current summaries: the kept unit's when its
@@ -622,6 +630,10 @@ class _Analyser:
 
 
 _LABELLED = frozenset({"JMP", "JZ", "JNZ", "CALL"})
+_READS = operator.itemgetter(0, 1)
+"""What the analysis reads of an instruction, but for where it stands: opcode and operand."""
+_LONG_WINDOW = 32
+"""Instructions changed, as objects, past which an edit may have moved code to other lines."""
 
 
 def _same_shape(old: Sequence[Instruction], new: Sequence[Instruction]) -> bool:
@@ -634,22 +646,33 @@ def _same_shape(old: Sequence[Instruction], new: Sequence[Instruction]) -> bool:
         for a, b in zip(old, new, strict=True))
 
 
-def _reusable_window(program: Program, basis: _Basis | None) -> Window | None:
+def _reusable_window(program: Program, basis: _Basis | None) -> tuple[Window, bool] | None:
     """The window in which the program differs from the one `basis` comes from, when every
     label outside it marks the instruction it marked (moved by the window's shift), so that
-    the code outside reads what it read; else None (then everything is worked out anew)."""
+    the code outside reads what it read; else None (then everything is worked out anew).
+
+    Instructions are compared as the same objects first: those an edit within lines left
+    alone are. A line added or removed moves every instruction below it to another line,
+    so a long window is looked for again in what the analysis reads of them (opcode and
+    operand); with it comes True: the code outside may stand elsewhere."""
     if basis is None:
         return None
-    window = changed_window(program.code, basis.code)
-    if window is None:
-        window = Window(len(program.code), len(program.code), len(program.code))
+    size = len(program.code)
+    window = changed_window(program.code, basis.code) or Window(size, size, size)
+    low, old_high, new_high = window
+    replaced = old_high - low > _LONG_WINDOW
+    if replaced:  # the same objects outside the window: look within it
+        within = changed_window(list(map(_READS, program.code[low:new_high])),
+                                list(map(_READS, basis.code[low:old_high])))
+        window = Window(low + within.low, low + within.old_high, low + within.new_high) \
+            if within is not None else Window(size, size, size)
     if window.shift == 0 and program.labels == basis.labels:
-        return window
+        return window, replaced
     for name, index in basis.labels.items():
         moved = window.moved(index)
         if moved is not None and program.labels.get(name, moved) != moved:
             return None
-    return window
+    return window, replaced
 
 
 def _moved_unit(unit: _Unit, window: Window, old_size: int) -> _Unit | None:
