@@ -2,9 +2,11 @@
 every keystroke.
 
 Assembly and analysis are timed cold (nothing remembered from an earlier run) and after an
-edit (the file seen before, with one line changed: what a keystroke costs). After an edit the
-analysis is given the analysis of the version before, as the editor gives it, and a new
-Program each time, so that nothing the program itself keeps is reused by the next repeat.
+edit (the file seen before, with one line changed: what a keystroke costs), and together
+after a line is added in the middle (Enter: every instruction below it moves to another
+line). After an edit the analysis is given the analysis of the version before, as the editor
+gives it, and a new Program each time, so that nothing the program itself keeps is reused by
+the next repeat.
 
 Programs of 1,000 and 10,000 lines are generated (subroutines with loops, memory, strings and
 comments). The baseline, timed in the same run, is the least any reader of the file must do:
@@ -104,7 +106,12 @@ def measure(lines: int) -> None:
     commented = text.replace("; a string", "; a text", 1)
     assert assemble(commented, previous=assembly).program is assembly.program  # analysis kept
     comment_edit = best(lambda: assemble(commented, previous=assembly), REPEATS)
-    count = len(text.split("\n"))
+    lines_of = text.split("\n")
+    middle = len(lines_of) // 2
+    added_text = "\n".join([*lines_of[:middle], "    NOP", *lines_of[middle:]])
+    line_added = best(lambda: analyse(assemble(added_text, previous=assembly).program, before),
+                      REPEATS)
+    count = len(lines_of)
     ms = 1000
     print(f"{count:>6} lines: baseline {floor * ms:6.2f} ms"
           f" | assemble+prepare cold {cold_start * ms:6.2f} ms ({cold_start / floor:4.1f}x)"
@@ -112,7 +119,9 @@ def measure(lines: int) -> None:
           f" | analyse cold {analysing * ms:6.2f} ms ({analysing / floor:4.1f}x)"
           f", after an edit {reanalysing * ms:6.2f} ms ({reanalysing / floor:4.1f}x)"
           f" | a comment edit (reassembled, analysis kept) {comment_edit * ms:6.2f} ms"
-          f" ({comment_edit / floor:4.2f}x)")
+          f" ({comment_edit / floor:4.2f}x)"
+          f" | a line added (reassembled and analysed) {line_added * ms:6.2f} ms"
+          f" ({line_added / floor:4.1f}x)")
 
 
 def main() -> None:
