@@ -78,7 +78,8 @@ def _edited_texts(texts: Sequence[str], first: int, last: int, middle: list[str]
 
 
 def texts_of(document: TextDocument) -> Sequence[str]:
-    """The document's lines as the core reads them, kept by edits where it is ours."""
+    """The document's lines as the core reads them, kept by edits where it is ours (one a
+    client opened before `initialize`, which swaps in our workspace, is pygls's own)."""
     if isinstance(document, LspDocument):
         return document.texts
     return text_lines(document.source.removeprefix("\ufeff"))
