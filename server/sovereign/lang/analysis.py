@@ -36,7 +36,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from .assembler import Instruction, Program, targets_of
-from .findings import Finding, Severity, Span, Tag
+from .findings import Finding, Severity, Span, Tag, in_line_order
 from .name_uses import NameUses
 from .opcodes import BRANCHES, OPCODES, STRAIGHT, successors
 from .versions import Window, changed_window
@@ -338,11 +338,10 @@ class _Analyser:
                 self.findings.setdefault((finding.code, finding.span.line, finding.span.col),
                                          finding)
         reached = self._whole_program_findings(entries, runs)
-        findings = sorted(self.findings.values(), key=lambda f: (f.span.line, f.span.col))
         placed = list(zip(entries, runs, strict=True))
         basis = _Basis(self.code, self.program.labels, self.targets, self.calls, units,
                        self.names, self.summaries, reached)
-        return Analysis(tuple(findings), placed, self.summaries, basis)
+        return Analysis(in_line_order(self.findings.values()), placed, self.summaries, basis)
 
     def _unit(self, key: tuple[int, bool], run: _Run) -> _Unit:
         """The unit of a final run not kept from the version before, with the findings its

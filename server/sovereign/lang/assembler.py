@@ -16,7 +16,7 @@ from functools import cached_property
 from operator import attrgetter
 from typing import NamedTuple
 
-from .findings import Finding, Related, Severity, Span
+from .findings import Finding, Related, Severity, Span, in_line_order
 from .lexer import IDENTIFIER, SIMPLE_LINE, Kind, Line, Token, lex_line, split_lines, text_lines
 from .opcodes import JUMPS, OPCODES, Opcode, Operand
 from .versions import changed_window
@@ -166,8 +166,7 @@ def _reassemble(previous: Assembly, texts: Sequence[str]) -> Assembly | None:
             if not first <= f.span.line <= old_last]
     if not lines and tuple(changed.code) == program.code[low:high]:
         findings = kept + changed.findings + _undefined_labels(changed.code, program.labels)
-        findings.sort(key=lambda f: (f.span.line, f.span.col))
-        return Assembly(program, new, tuple(findings))
+        return Assembly(program, new, in_line_order(findings))
     shift = len(changed.code) - (high - low)
     below = program.code[high:]
     if lines:
@@ -179,8 +178,7 @@ def _reassemble(previous: Assembly, texts: Sequence[str]) -> Assembly | None:
     label_spans = {name: span._replace(line=span.line + lines) if span.line > old_last else span
                    for name, span in program.label_spans.items()} if lines else program.label_spans
     findings = kept + changed.findings + _undefined_labels(changed.code, labels)
-    findings.sort(key=lambda f: (f.span.line, f.span.col))
-    return Assembly(Program(code, labels, label_spans), new, tuple(findings))
+    return Assembly(Program(code, labels, label_spans), new, in_line_order(findings))
 
 
 def _moved(finding: Finding, lines: int) -> Finding:
@@ -254,9 +252,8 @@ class _Builder:
 
     def finish(self, texts: Sequence[str]) -> Assembly:
         self.findings.extend(_undefined_labels(self.code, self.labels))
-        self.findings.sort(key=lambda f: (f.span.line, f.span.col))
         program = Program(tuple(self.code), self.labels, self.label_spans)
-        return Assembly(program, tuple(texts), tuple(self.findings))
+        return Assembly(program, tuple(texts), in_line_order(self.findings))
 
 
 class _Accepts(NamedTuple):

@@ -6,7 +6,7 @@ convert them (the CLI prints 1-based, the LSP layer converts to the client's UTF
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
@@ -77,7 +77,7 @@ NOT_SHOWN = "S200"
 """The code of the notice that says how many findings past MOST_FINDINGS are not shown."""
 
 
-def in_line_order(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+def in_line_order(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """`findings` as a reader meets them, top to bottom (a stable sort: findings at one
     place keep the order they were found in)."""
     return tuple(sorted(findings, key=lambda f: (f.span.line, f.span.col)))
