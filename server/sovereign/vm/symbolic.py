@@ -116,8 +116,8 @@ def drifted(op: str, a: Entry, b: Entry) -> tuple[str, int, int] | None:
     """The drift of `a` ADD or SUB `b`: a drifting value plus or minus a bounded one drifts
     by their sum, while the total stays within ±DRIFT_RANGE."""
     if a.drift is not None:
-        base, low, high = a.drift
-        term = value_range(b) if op == "ADD" else (-value_range(b)[1], -value_range(b)[0])
+        (base, low, high), (b_low, b_high) = a.drift, value_range(b)
+        term = (b_low, b_high) if op == "ADD" else (-b_high, -b_low)
     elif b.drift is not None and op == "ADD":
         (base, low, high), term = b.drift, value_range(a)
     else:
