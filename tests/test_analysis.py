@@ -147,7 +147,7 @@ def test_transfer_means_the_same_where_what_it_reads_is_alike(
     `transfer_reads` (an operand it does not read may differ, and the index)."""
     (i, j), (first, second), (ja, jb) = indices, args, jumps
     a, b = Instruction(op, first, 1, 4, 9), Instruction(op, second, 6, 0, 3)  # type: ignore[arg-type]
-    assume(transfer_reads(a, i, i + ja) == transfer_reads(b, j, j + jb))
+    assume(transfer_reads([a], i, [i + ja]) == transfer_reads([b], j, [j + jb]))
     depth, types = state
     shown = (min(depth, 1), depth, types)
     assert _shifted(transfer(a, i, i + ja, shown, relative, callee), i) == \
@@ -184,6 +184,40 @@ def test_a_chain_of_calls_is_analysed_in_linear_work_and_every_return_is_seen(
         assert not found.findings, found.findings[:3]
         work.append(counted["visits"])
     assert work[1] <= 25 * work[0]  # 20 times deeper: linear, with room to spare
+
+
+def test_subroutines_alike_but_for_names_and_numbers_are_interpreted_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file repeats its idioms: a run depends only on what `transfer` reads, so fifty
+    subroutines that differ in the names they store and the numbers they push are one run,
+    each with findings where its own code stands."""
+    from sovereign.lang import analysis
+
+    counted = {"visits": 0}
+    merge = analysis._merge
+
+    def counting(*args: object) -> object:
+        counted["visits"] += 1
+        return merge(*args)  # type: ignore[arg-type]
+
+    subroutines = [f's{k}:\n    PUSH "a{k}"\n    PUSH #{k}\n    SUB\n    RET' for k in range(50)]
+    calls = "\n".join(f"    CALL s{k}\n    POP" for k in range(50))
+    monkeypatch.setattr(analysis, "_merge", counting)
+    analysis.forget_runs()
+    found = analyse(program("\n".join([calls, "    HALT", *subroutines])))
+    # the main program's, one subroutine's, and the last one's: it ends the file, so a run
+    # that did not return would fall off the end
+    assert counted["visits"] == 2 * 50 + 3 + 3
+    assert [f"{f.code} {f.span.line + 1}" for f in found.findings] == \
+        [f"S207 {105 + 5 * k}" for k in range(50)]  # each SUB of a string, where it stands
+
+
+def test_a_run_kept_for_one_call_names_its_own_label() -> None:
+    """The label of a CALL is in its message, so it is part of what the run reads."""
+    analyse(program("CALL f\nHALT\nf: ADD\nRET"))
+    found = analyse(program("CALL g\nHALT\ng: ADD\nRET")).findings
+    assert [f.message for f in found] == \
+        ["stack underflow: CALL g needs 2 values, the stack has 0 here"]
 
 
 @pytest.mark.parametrize(("before", "after", "expected"), [

@@ -15,12 +15,14 @@ state seen halfway (before another path joined it) never makes one.
 
 The editor analyses the whole file on every keystroke, and a keystroke changes one subroutine
 at most. So each run of the main program or of a subroutine is kept, in coordinates relative
-to its entry, under a signature of everything the run reads (the code it can reach, and the
-summaries of what it calls): an unchanged subroutine, even one that moved down the file,
-is not interpreted again. Given the analysis of the version before, even that is skipped: the
-runs whose code lies outside the window the edit changed are taken over as they were, with the
-findings they made, and the findings about the program as a whole are worked out from the
-runs' reached intervals and the kept counts of names, not by walking every instruction.
+to its entry, under a signature of everything the run reads (what `transfer` reads of the code
+it can reach, and the summaries of what it calls): an unchanged subroutine, even one that
+moved down the file, is not interpreted again, nor one alike but for the names it stores and
+the numbers it pushes (a file repeats its idioms). Given the analysis of the version before,
+even that is skipped: the runs whose code lies outside the window the edit changed are taken
+over as they were, with the findings they made, and the findings about the program as a
+whole are worked out from the runs' reached intervals and the kept counts of names, not by
+walking every instruction.
 """
 
 from __future__ import annotations
@@ -137,15 +139,19 @@ def transfer(instruction: Instruction, index: int, target: int, state: _State, r
                 tuple(events), need, returns)
 
 
-def transfer_reads(instruction: Instruction, index: int,
-                   target: int) -> tuple[str, object, int]:
-    """All `transfer` reads of an instruction, its index and its target: the opcode, the
-    type of a PUSH's literal or a CALL's label (named in messages), and where a jump goes
-    from it. Two instructions alike in these, in the same state, have the same meaning, with
-    successors as far from each: so the analysis works each meaning out once."""
-    op = instruction.op
-    arg = instruction.arg if op == "CALL" else type(instruction.arg) if op == "PUSH" else None
-    return op, arg, target - index if op in BRANCHES else -1
+def transfer_reads(code: Sequence[Instruction], first: int,
+                   targets: Sequence[int]) -> list[tuple[str, object, int]]:
+    """All `transfer` reads of each instruction of `code` (which starts at index `first`),
+    its index and its target: the opcode, the type of a PUSH's literal or a CALL's label
+    (named in messages), and where a jump goes from it. Two instructions alike in these, in
+    the same state, have the same meaning, with successors as far from each: so the analysis
+    works each meaning out once, and runs alike in them all are one run. (Of a whole region
+    at once: the editor's cold analysis reads every instruction.)"""
+    return [(op, i.arg if op == "CALL" else type(i.arg) if op == "PUSH" else None,
+             target - index if op in BRANCHES else -1)
+            for i, index, target in zip(code, range(first, first + len(code)), targets,
+                                        strict=True)
+            for op in (i.op,)]
 
 
 def _popped(op: str, instruction: Instruction, relative: bool, low: float, high: float,
@@ -286,6 +292,8 @@ class _Analyser:
         self.findings: dict[tuple[str, int, int], Finding] = {}
         self.joins = frozenset(program.labels.values())
         """Where paths may meet: every jump lands on a label."""
+        self._reads: dict[int, tuple[tuple[str, object, int], ...]] = {}
+        """`transfer_reads` of the code a run can reach, by its entry (`_reads_from`)."""
         self._steps: dict[tuple[object, ...], Step] = {}
         """Transfers worked out, by all they read of the instruction (not its index: their
         successors are offsets from it) and the state: a file repeats the same few."""
@@ -455,20 +463,24 @@ class _Analyser:
 
     def _signature(self, entry: int, relative: bool,
                    called: tuple[Summary | None, ...]) -> tuple[object, ...]:
-        """Everything a run from `entry` reads: the instructions from the first to the last it
-        can reach (opcode, operand and jump target, relative to the first), where the entry is
-        among them, whether the last ends the program, whether depths are relative, and
-        `called`, the summaries of the subroutines they call."""
+        """Everything a run from `entry` reads: what `transfer` reads of each instruction from
+        the first to the last it can reach, where the entry is among them, whether the last
+        ends the program, whether depths are relative, and `called`, the summaries of the
+        subroutines they call. Subroutines alike but for names and numbers share one run."""
         if entry >= self.size:
             return (relative, None)
         first, last = self._reach(entry)
-        code, targets = self.code, self.targets
-        return (
-            relative, entry - first, last == self.size - 1,
-            tuple([(i.op, i.arg) for i in code[first:last + 1]]),
-            tuple([t - first if t >= 0 else None for t in targets[first:last + 1]]),
-            called,
-        )
+        return relative, entry - first, last == self.size - 1, self._reads_from(entry), called
+
+    def _reads_from(self, entry: int) -> tuple[tuple[str, object, int], ...]:
+        """`transfer_reads` of the instructions from the first to the last a run from `entry`
+        can reach: worked out only for the runs a keystroke changed."""
+        reads = self._reads.get(entry)
+        if reads is None:
+            first, last = self._reach(entry)
+            reads = self._reads[entry] = tuple(transfer_reads(
+                self.code[first:last + 1], first, self.targets[first:last + 1]))
+        return reads
 
     def _reach(self, entry: int) -> tuple[int, int]:
         """The first and last instruction a run from `entry` can reach (CALLs not entered)."""
@@ -510,6 +522,7 @@ class _Analyser:
             run.falls_off = True
             return run
         code, targets, summaries, size = self.code, self.targets, self.summaries, self.size
+        first, reads = self._reach(entry)[0], self._reads_from(entry)
         events, after = run.events, run.after
         joins = self.joins
         states: dict[int, _State] = {entry: (0, 0, ())}
@@ -521,14 +534,13 @@ class _Analyser:
         work = [entry]
         while work:
             index = work.pop()
-            instruction = code[index]
-            target, state = targets[index], states[index]
-            calls = instruction.op == "CALL"
-            callee = summaries.get(target) if calls else None
-            key = (*transfer_reads(instruction, index, target), state, relative, callee)
+            read, state = reads[index - first], states[index]
+            calls = read[0] == "CALL"
+            callee = summaries.get(targets[index]) if calls else None
+            key = (read, state, relative, callee)
             step = steps.get(key)
-            if step is None:  # at 0: the successors are offsets, as the key has the target's
-                step = steps[key] = transfer(instruction, 0, key[2], state, relative, callee)
+            if step is None:  # at 0: the successors are offsets, as `read` has the target's
+                step = steps[key] = transfer(code[index], 0, read[2], state, relative, callee)
             offset = index - entry
             events[offset] = step.events
             if step.after is not None:
