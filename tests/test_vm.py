@@ -717,6 +717,18 @@ def test_a_function_whose_entry_is_a_loop_runs_as_the_reference_does(source: str
     assert output(source) == ["0"]
 
 
+@pytest.mark.parametrize("source", [
+    "PUSH #1\nCALL f\nHALT\nf: ADD\nRET",
+    "PUSH #1\nPUSH #2\nCALL f\nCALL f\nHALT\nf: ADD\nRET",  # enough the first time only
+])
+def test_a_call_of_a_function_with_too_few_values_for_it_ends_as_the_reference_does(
+        source: str) -> None:
+    """The values a function takes come off the stack in the block that calls it, so the
+    block's check of the stack at its entry counts them (found by hypothesis)."""
+    _, outcome = run(source)
+    assert isinstance(outcome, Failed) and outcome.error.kind == "StackUnderflow"
+
+
 _PRODUCTS = """
     PUSH #{i}
     STORE i

@@ -11,7 +11,7 @@ holds every time round.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -56,14 +56,20 @@ def gate_test(steps: int) -> str:
     return f"steps + {steps} > gate and steps + {steps} > (gate := tick(steps))"
 
 
-def stack_bounds(exe: Executable, span: range) -> tuple[int, int, int]:
+def stack_bounds(exe: Executable, span: range,
+                 functions: Mapping[int, Frame] | None = None) -> tuple[int, int, int]:
     """How many values the block `span` takes from below its entry depth, how far above it
-    the stack may grow, and how deep it is at the end."""
+    the stack may grow, and how deep it is at the end. A CALL of one of `functions` takes
+    its arguments from the stack and puts back its results, as an instruction would."""
     depth = need = peak = 0
+    code = exe.program.code
     for index in span:
-        opcode = OPCODES[exe.program.code[index].op]
-        need = max(need, opcode.pops - depth)
-        depth += opcode.pushes - opcode.pops
+        callee = functions.get(exe.targets[index]) \
+            if functions and code[index].op == "CALL" else None
+        pops, pushes = (callee.takes, callee.gives) if callee is not None else \
+            (OPCODES[code[index].op].pops, OPCODES[code[index].op].pushes)
+        need = max(need, pops - depth)
+        depth += pushes - pops
         peak = max(peak, depth)
     return need, peak, depth
 
@@ -125,7 +131,7 @@ class Block:
             self.bound = set(self.names.values())
 
     def write(self) -> list[str]:
-        need, peak, net = stack_bounds(self.exe, self.span)
+        need, peak, net = stack_bounds(self.exe, self.span, self.functions)
         room = []
         if need:
             room.append(f"len(stack) < {need}")
