@@ -28,12 +28,10 @@ walking every instruction.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import functools
 import math
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
@@ -63,8 +61,7 @@ class StackInfo(NamedTuple):
     types: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """What a CALL to a subroutine does to its caller's stack. `returns` is the interval of
     depth change at RET, or None if no RET is reachable."""
 
@@ -192,19 +189,19 @@ class Analysis:
         return _placed([(entry, relative, run.after) for (entry, relative), run in self._runs])
 
 
-@dataclass
 class _Run:
     """One abstract run of the main program or of a subroutine, at its fixed point. Indices
     are relative to the entry, so the run is valid wherever the same code stands."""
 
-    states: dict[int, _State] = field(default_factory=dict)
-    after: dict[int, _State] = field(default_factory=dict)
-    events: dict[int, tuple[Event, ...]] = field(default_factory=dict)
-    need: int = 0
-    returns: tuple[float, float] | None = None
-    falls_off: bool = False
-    calls: set[int] = field(default_factory=set)
-    """The CALL instructions it reaches."""
+    def __init__(self) -> None:
+        self.states: dict[int, _State] = {}
+        self.after: dict[int, _State] = {}
+        self.events: dict[int, tuple[Event, ...]] = {}
+        self.need = 0
+        self.returns: tuple[float, float] | None = None
+        self.falls_off = False
+        self.calls: set[int] = set()
+        """The CALL instructions it reaches."""
 
     def record(self, offset: int, step: Step) -> None:
         """Keep what the latest transfer of the instruction at `offset` gave (`events` and
@@ -226,8 +223,7 @@ class _Run:
         return spans
 
 
-@dataclass(frozen=True)
-class _Unit:
+class _Unit(NamedTuple):
     """A run as the analysis of the next version may take it over: the code it reads lies
     from `first` to `last`, its CALLs saw the summaries `called`, its events made `findings`."""
 
@@ -238,8 +234,7 @@ class _Unit:
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True)
-class _Basis:
+class _Basis(NamedTuple):
     """What an analysis leaves for the analysis of the next version of the same program."""
 
     code: tuple[Instruction, ...]
@@ -330,7 +325,7 @@ class _Analyser:
                 if moved is not None:
                     self.kept[(entry + moved.first - unit.first, relative)] = moved
         if replaced:
-            self.kept = {key: dataclasses.replace(unit, findings=self._findings(key[0], unit.run))
+            self.kept = {key: unit._replace(findings=self._findings(key[0], unit.run))
                          if unit.findings else unit for key, unit in self.kept.items()}
 
     def run(self) -> Analysis:
@@ -692,7 +687,7 @@ def _moved_unit(unit: _Unit, window: Window, old_size: int) -> _Unit | None:
     business too."""
     if unit.first >= window.old_high:
         shift = window.shift
-        return dataclasses.replace(unit, first=unit.first + shift, last=unit.last + shift) \
+        return unit._replace(first=unit.first + shift, last=unit.last + shift) \
             if shift else unit
     if unit.last < window.low and not (unit.last == old_size - 1 and
                                        window.new_high > window.low):

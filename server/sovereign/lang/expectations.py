@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _EXPECT = re.compile(r"^[ \t]*;[ \t]*expect:[ ]?(.*?)\r?$")
 
 
-@dataclass(frozen=True)
-class Expectation:
+class Expectation(NamedTuple):
     line: int
     text: str
 
 
-@dataclass(frozen=True)
-class Mismatch:
+class Mismatch(NamedTuple):
     """The first place a run's output departs from the expectations: at the `; expect:`
     line `line`, `expected` was to be printed (None: nothing more) and `printed` was (None:
     nothing more)."""

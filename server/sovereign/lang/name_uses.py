@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .assembler import Instruction
 from .opcodes import JUMPS
 
 
-@dataclass(frozen=True)
-class NameUses:
+class NameUses(NamedTuple):
     """Instructions naming each label (jumps and calls), storing and loading each name."""
 
     jumps: Counter[str]

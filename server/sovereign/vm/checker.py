@@ -7,7 +7,7 @@ an answer the host already has (`fulfil`) or stops there and says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..lang.analysis import Analysis, analyse
 from ..lang.assembler import Assembly, assemble
@@ -25,8 +25,7 @@ UNEXPECTED_OUTPUT = "R340"
 """The code of the warning that a run printed something other than its `; expect:` lines."""
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     assembly: Assembly
     analysis: Analysis | None
     run: RunResult | None
