@@ -31,8 +31,7 @@ class Tag(Enum):
     UNNECESSARY = "unnecessary"
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(NamedTuple):
     """Another place that explains a finding (a first definition, an active CALL)."""
 
     span: Span

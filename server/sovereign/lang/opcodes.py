@@ -7,8 +7,8 @@ reaches all of them and none can drift.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Operand(Enum):
@@ -34,8 +34,7 @@ class Group(Enum):
     LLM = "LLM"
 
 
-@dataclass(frozen=True)
-class Opcode:
+class Opcode(NamedTuple):
     """One row of the table: the facts every consumer needs about an opcode."""
 
     name: str

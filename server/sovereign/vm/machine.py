@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from ..lang.assembler import INT_MAX, INT_MIN, Program, Value
 from .arithmetic import divide, remainder
@@ -38,8 +38,7 @@ Decoded = Any
 a jump the index of its target."""
 
 
-@dataclass(frozen=True)
-class LLMRequest:
+class LLMRequest(NamedTuple):
     """What a suspended machine asks its host for. `code` is the code to repair (EVOLVE only);
     `memory` and `stack` are copies of the machine's at the instruction, so that an answer can
     be tried on the state it will meet."""
@@ -48,8 +47,8 @@ class LLMRequest:
     prompt: str
     code: str | None
     pc: int
-    memory: dict[str, Value] = field(default_factory=dict)
-    stack: tuple[Value, ...] = ()
+    memory: dict[str, Value]
+    stack: tuple[Value, ...]
 
 
 @dataclass
@@ -62,26 +61,22 @@ class Visit:
     last_step: int
 
 
-@dataclass(frozen=True)
-class Halted:
+class Halted(NamedTuple):
     """The program stopped normally (HALT, or running off the end)."""
 
 
-@dataclass(frozen=True)
-class Suspended:
+class Suspended(NamedTuple):
     request: LLMRequest
 
 
-@dataclass(frozen=True)
-class Failed:
+class Failed(NamedTuple):
     error: VMError
 
 
 Outcome = Halted | Suspended | Failed
 
 
-@dataclass(frozen=True)
-class MachineState:
+class MachineState(NamedTuple):
     """A machine's state between two instructions (`Machine.save`)."""
 
     pc: int

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..lang.assembler import Program, Value
 from .config import VMConfig
@@ -16,16 +17,14 @@ from .live import LiveValues
 from .machine import Failed, Halted, LLMRequest, Machine, Outcome, Suspended, Visit
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     """A host's answer that ends an LLM instruction with an error (LLMUnavailable, NoValidFix)."""
 
     kind: str
     message: str
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """The code for an LLM request, and notes to store in memory before the run goes on (the
     generation's metadata under reserved names)."""
 
