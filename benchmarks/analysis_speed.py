@@ -88,7 +88,7 @@ def analyse_cold(assembly_program: object) -> Callable[[], object]:
 
 def fresh(program: Program) -> Program:
     """The same program as a new object, as the editor's next version would be."""
-    return Program(program.code, program.labels, program.label_spans)
+    return Program(program.code, program.labels, program.label_spans, program.edit)
 
 
 def measure(lines: int) -> None:
@@ -96,7 +96,7 @@ def measure(lines: int) -> None:
     assembly = assemble(text)
     assert assembly.ok, assembly.findings[:3]
     edited_text = text.replace("PUSH #0", "PUSH #1", 1)
-    edited = assemble(edited_text)
+    edited = assemble(edited_text, previous=assembly)  # as the editor reassembles it
     floor = best(lambda: baseline(text), REPEATS)
     cold_start = best(cold(text), REPEATS)
     keystroke = best(lambda: Executable(assemble(edited_text).program), REPEATS)

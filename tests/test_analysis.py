@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sovereign.lang.analysis import Event, Step, Summary, analyse, transfer, transfer_reads
-from sovereign.lang.assembler import Instruction
+from sovereign.lang.assembler import Instruction, assemble
 from sovereign.lang.findings import Severity, Tag
 from sovereign.lang.opcodes import OPCODES, STRAIGHT, successors
 
@@ -252,6 +252,20 @@ def test_an_edit_interprets_only_the_subroutine_it_changed(
     edited = analyse(program(source.replace("PUSH #7\n", "PUSH #8\n")), previous)
     assert counted["transfers"] == 3  # s7's three instructions; the other 49 and main kept
     assert not edited.findings
+
+
+_SUB_OF_A_STRING = '    CALL f\n{above}    HALT\nf:\n    PUSH "a"\n    PUSH #1\n    SUB\n    RET\n'
+
+
+@pytest.mark.parametrize(("before", "after"), [("", "    NOP\n"), ("", "\n"), ("    NOP\n", "")])
+def test_findings_of_code_a_reassembly_moved_move_with_it(before: str, after: str) -> None:
+    """A line added or removed above a subroutine moves its code, and with it the findings
+    its kept run made, though the reassembly says no instruction of it changed."""
+    first = assemble(_SUB_OF_A_STRING.format(above=before))
+    edited = assemble(_SUB_OF_A_STRING.format(above=after), previous=first)
+    assert edited.program.edit is not None  # the reassembly says where the code changed
+    found = analyse(edited.program, analyse(first.program)).findings
+    assert [(f.code, f.span.line) for f in found] == [("S207", 5 + after.count("\n"))]
 
 
 _RETURNS = "CALL f\nADD\nPRINT\nHALT\nf: CALL one\nJMP one\ntwo: PUSH #2\none: PUSH #1\nRET"

@@ -227,7 +227,8 @@ def test_an_analysis_from_the_version_before_is_the_analysis_from_cold(
     edit's window, targets, CALLs, counts of names) never changes a result: two edits in a
     row, each reassembled from the one before as the editor does, and also afresh. (With no
     window counted long, every edit takes the way of a line added above much code: the
-    window found again in what the analysis reads, the units below placed again.)"""
+    window found again in what the analysis reads, the units below placed again. And from
+    two versions before: the reassembly's window is then not the edit's.)"""
     versions = [assemble(data.draw(_programs()))]
     for _ in range(2):
         text = data.draw(_edited("\n".join(versions[-1].texts)))
@@ -235,7 +236,7 @@ def test_an_analysis_from_the_version_before_is_the_analysis_from_cold(
         assert versions[-1] == assemble(text)
     if not all(version.ok for version in versions):
         return
-    analysis = analyse(versions[0].program)
+    first = analysis = analyse(versions[0].program)
     for version in versions[1:]:
         for program in (version.program, assemble("\n".join(version.texts)).program):
             with mock.patch.object(analysis_module, "_LONG_WINDOW", long_window):
@@ -244,6 +245,7 @@ def test_an_analysis_from_the_version_before_is_the_analysis_from_cold(
             cold = analyse(program)
             _assert_same(warm, cold)
         analysis = warm
+    _assert_same(analyse(versions[-1].program, first), cold)  # a version skipped
 
 
 _limits = st.builds(

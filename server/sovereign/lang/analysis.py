@@ -657,13 +657,21 @@ def _reusable_window(program: Program, basis: _Basis | None) -> tuple[Window, bo
     label outside it marks the instruction it marked (moved by the window's shift), so that
     the code outside reads what it read; else None (then everything is worked out anew).
 
-    Instructions are compared as the same objects first: those an edit within lines left
+    The reassembly that made the program says where it changed (`Program.edit`), and with
+    it comes True when the code after the window was made anew: it moved to other lines.
+    Else instructions are compared as the same objects: those an edit within lines left
     alone are. A line added or removed moves every instruction below it to another line,
     so a long window is looked for again in what the analysis reads of them (opcode and
     operand); with it comes True: the code outside may stand elsewhere."""
     if basis is None:
         return None
     size = len(program.code)
+    edit = program.edit
+    if edit is not None and edit.before is basis.code:
+        window = edit.window
+        replaced = window.new_high < size and \
+            program.code[window.new_high] is not basis.code[window.old_high]
+        return _labels_hold(program, basis, window, replaced)
     window = changed_window(program.code, basis.code) or Window(size, size, size)
     low, old_high, new_high = window
     replaced = old_high - low > _LONG_WINDOW
@@ -672,6 +680,13 @@ def _reusable_window(program: Program, basis: _Basis | None) -> tuple[Window, bo
                                 list(map(_READS, basis.code[low:old_high])))
         window = Window(low + within.low, low + within.old_high, low + within.new_high) \
             if within is not None else Window(size, size, size)
+    return _labels_hold(program, basis, window, replaced)
+
+
+def _labels_hold(program: Program, basis: _Basis, window: Window,
+                 replaced: bool) -> tuple[Window, bool] | None:
+    """`window` and `replaced`, when every label outside the window marks the instruction it
+    marked (moved by the window's shift); else None."""
     if window.shift == 0 and program.labels == basis.labels:
         return window, replaced
     for name, index in basis.labels.items():

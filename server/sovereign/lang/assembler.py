@@ -11,7 +11,7 @@ import bisect
 import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
 from typing import NamedTuple
@@ -19,7 +19,7 @@ from typing import NamedTuple
 from .findings import Finding, Related, Severity, Span, in_line_order
 from .lexer import IDENTIFIER, SIMPLE_LINE, Kind, Line, Token, lex_line, split_lines, text_lines
 from .opcodes import JUMPS, OPCODES, Opcode, Operand
-from .versions import changed_window
+from .versions import Edit, Window, changed_window
 
 Value = int | str
 
@@ -61,6 +61,9 @@ class Program:
     code: tuple[Instruction, ...]
     labels: dict[str, int]
     label_spans: dict[str, Span]
+    edit: Edit | None = field(default=None, compare=False, repr=False)
+    """How `code` was made from the code of the program before (by `_reassemble`), so that
+    the analysis need not look for what changed."""
 
     @cached_property
     def targets(self) -> tuple[int, ...]:
@@ -112,10 +115,13 @@ def assemble(source: str | bytes, previous: Assembly | None = None) -> Assembly:
     return assemble_lines(text_lines(text), previous)
 
 
-def assemble_lines(texts: Sequence[str], previous: Assembly | None = None) -> Assembly:
+def assemble_lines(texts: Sequence[str], previous: Assembly | None = None,
+                   edit: Edit | None = None) -> Assembly:
     """Assemble a file given as its lines (`text_lines`). An editor that keeps the lines an
-    edit did not touch as the same objects lets the reassembly find the edit by identity."""
-    if previous is not None and (reassembled := _reassemble(previous, texts)) is not None:
+    edit did not touch as the same objects lets the reassembly find the edit by identity;
+    one that says which lines it changed since `previous.texts` (`edit`) spares the search."""
+    if previous is not None and \
+            (reassembled := _reassemble(previous, texts, edit)) is not None:
         return reassembled
     builder = _Builder()
     shapes, code = _shapes, builder.code
@@ -131,7 +137,8 @@ def assemble_lines(texts: Sequence[str], previous: Assembly | None = None) -> As
     return builder.finish(texts)
 
 
-def _reassemble(previous: Assembly, texts: Sequence[str]) -> Assembly | None:
+def _reassemble(previous: Assembly, texts: Sequence[str],
+                edit: Edit | None) -> Assembly | None:
     """The assembly of `texts` from an earlier one, when the edit touched no label (the usual
     keystroke, a line typed or deleted included); else None, and the file is assembled afresh.
 
@@ -144,7 +151,7 @@ def _reassemble(previous: Assembly, texts: Sequence[str]) -> Assembly | None:
     old, new = previous.texts, tuple(texts)
     if any(f.code == "E110" for f in previous.findings):
         return None
-    window = changed_window(new, old)
+    window = changed_window(new, old, edit)
     if window is None:
         return previous
     first, last, old_last = window.low, window.new_high - 1, window.old_high - 1
@@ -178,7 +185,8 @@ def _reassemble(previous: Assembly, texts: Sequence[str]) -> Assembly | None:
     label_spans = {name: span._replace(line=span.line + lines) if span.line > old_last else span
                    for name, span in program.label_spans.items()} if lines else program.label_spans
     findings = kept + changed.findings + _undefined_labels(changed.code, labels)
-    return Assembly(Program(code, labels, label_spans), new, in_line_order(findings))
+    made = Edit(program.code, Window(low, high, low + len(changed.code)))
+    return Assembly(Program(code, labels, label_spans, made), new, in_line_order(findings))
 
 
 def _moved(finding: Finding, lines: int) -> Finding:

@@ -43,8 +43,22 @@ class Window(NamedTuple):
         return index + self.shift if index >= self.old_high else None
 
 
-def changed_window(new: Sequence[object], old: Sequence[object]) -> Window | None:
-    """The window in which `new` differs from `old`, or None when they are equal."""
+class Edit(NamedTuple):
+    """How a version was made from the one before, told by what made it: `before`, and the
+    window in which the two differ. Looking for the window (`changed_window`) touches every
+    element up to the edit and after it; on a keystroke in a long file that is most of the
+    work left, and whoever made the edit knows the answer."""
+
+    before: Sequence[object]
+    window: Window
+
+
+def changed_window(new: Sequence[object], old: Sequence[object],
+                   edit: Edit | None = None) -> Window | None:
+    """The window in which `new` differs from `old`, or None when they are equal. `edit`,
+    when it says how `new` was made from `old` itself, is taken at its word."""
+    if edit is not None and edit.before is old:
+        return edit.window
     low = first_difference(new, old)
     if low is None:
         return None

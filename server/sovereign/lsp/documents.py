@@ -15,10 +15,11 @@ from pygls.workspace import TextDocument
 from ..lang.analysis import Analysis, analyse
 from ..lang.assembler import Assembly, Program, assemble_lines
 from ..lang.symbols import SymbolIndex, index_symbols
+from ..lang.versions import Edit
 from ..vm.checker import CheckResult
 from ..vm.sandbox import RunResult
 from .convert import Converter
-from .line_breaks import texts_of
+from .line_breaks import edit_of, texts_of
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Snapshot:
     encoding: str
     previous: Assembly | None = None
     """The assembly of the version before, which an edit within lines reassembles from."""
+    edit: Edit | None = None
+    """How the editor made `texts` from the lines before (`LspDocument.edit`)."""
     previous_analysis: tuple[Program, Analysis | None] | None = None
     """The analysis of the version before, with its program: kept when an edit leaves the
     program itself (a comment, a blank after an operand), else the analysis starts from it."""
@@ -40,7 +43,7 @@ class Snapshot:
 
     @cached_property
     def assembly(self) -> Assembly:
-        assembly = assemble_lines(self.texts, self.previous)
+        assembly = assemble_lines(self.texts, self.previous, self.edit)
         self.previous = None
         return assembly
 
@@ -92,7 +95,7 @@ class Documents:
             analysed = (previous.program, computed["analysis"]) \
                 if previous is not None and "analysis" in computed else None
             current = Snapshot(document.uri, version, texts_of(document), encoding, previous,
-                               analysed, computed.get("index"))
+                               edit_of(document), analysed, computed.get("index"))
             self.snapshots[document.uri] = current
         return current
 

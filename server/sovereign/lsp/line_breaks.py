@@ -15,6 +15,7 @@ from lsprotocol import types as T
 from pygls.workspace import TextDocument, Workspace
 
 from ..lang.lexer import text_lines
+from ..lang.versions import Edit, Window, changed_window
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 """A line with its ending: LF, CRLF or a lone CR, the LSP's three."""
@@ -31,6 +32,8 @@ class LspDocument(TextDocument):
     """The text the lines were last found in, and those lines."""
     _texts: tuple[str, tuple[str, ...]] | None = None
     """The text `texts` were last found in, and those."""
+    _edit: tuple[tuple[str, ...], Edit] | None = None
+    """The texts the last incremental change made, and how it made them."""
 
     @property
     def lines(self) -> Sequence[str]:
@@ -50,6 +53,14 @@ class LspDocument(TextDocument):
             self._texts = (source, tuple(text_lines(source.removeprefix("\ufeff"))))
         return self._texts[1]
 
+    @property
+    def edit(self) -> Edit | None:
+        """How an incremental change made `texts` from the ones before, so that the assembler
+        need not look for the lines it changed; None when they came otherwise."""
+        if self._edit is None or self._edit[0] is not self.texts:
+            return None
+        return self._edit[1]
+
     def _apply_incremental_change(self, change: T.TextDocumentContentChangePartial) -> None:
         lines, texts = self.lines, self.texts
         edited = self.position_codec.range_from_client_units(lines, change.range)
@@ -63,18 +74,30 @@ class LspDocument(TextDocument):
         new = (*lines[:first], *middle, *lines[last + 1:])
         self._source = "".join(new)
         self._split = (self._source, new)
-        self._texts = (self._source, _edited_texts(texts, first, last, middle, len(lines)))
+        new_texts, edit = _edited_texts(texts, first, last, middle, len(lines))
+        self._texts = (self._source, new_texts)
+        self._edit = None if edit is None else (new_texts, edit)
 
 
 def _edited_texts(texts: Sequence[str], first: int, last: int, middle: list[str],
-                  count: int) -> tuple[str, ...]:
-    """`texts` after lines[first:last + 1] of `count` lines became the lines `middle`."""
+                  count: int) -> tuple[tuple[str, ...], Edit | None]:
+    """`texts` after lines[first:last + 1] of `count` lines became the lines `middle`, and
+    the edit that made them (None when no line changed)."""
     joined = "".join(middle)
     fresh = text_lines(joined.removeprefix("\ufeff") if first == 0 else joined)
     at_end = last + 1 >= count
     if not at_end:
         fresh.pop()  # what follows the last break here is the next line, not an empty one
-    return (*texts[:first], *fresh, *(() if at_end else texts[last + 1:]))
+    high = len(texts) if at_end else last + 1
+    within = changed_window(tuple(fresh), tuple(texts[first:high]))  # beside it: equal lines
+    edit = None if within is None else Edit(texts, Window(
+        first + within.low, first + within.old_high, first + within.new_high))
+    return (*texts[:first], *fresh, *texts[high:]), edit
+
+
+def edit_of(document: TextDocument) -> Edit | None:
+    """`LspDocument.edit`, where the document is ours."""
+    return document.edit if isinstance(document, LspDocument) else None
 
 
 def texts_of(document: TextDocument) -> Sequence[str]:
