@@ -67,11 +67,15 @@ _PIECES = ["", "a", "é", "😀", "\r", "\n", "\r\n", "\n\r", "\f", "\u2028", "x
 @given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join),
        st.lists(st.tuples(st.integers(0, 12), st.integers(0, 4), st.integers(0, 2),
                           st.integers(0, 4), st.lists(st.sampled_from(_PIECES), max_size=4)
-                          .map("".join)), min_size=1, max_size=8))
+                          .map("".join), st.sampled_from(["read", "unread", "whole"])),
+                min_size=1, max_size=8))
 def test_an_edit_splits_again_only_its_lines_and_gives_the_whole_texts_lines(
-        start: str, edits: list[tuple[int, int, int, int, str]]) -> None:
+        start: str, edits: list[tuple[int, int, int, int, str, str]]) -> None:
+    """Each edit as pygls's whole-text edit gives it, whether the text was asked for after
+    the edit before ("read"), left to be joined later ("unread"), or replaced by the client
+    sending all of it ("whole")."""
     ours, whole = LspDocument(_URI, start), _WholeText(_URI, start)
-    for line, column, span, end_column, text in edits:
+    for line, column, span, end_column, text, then in edits:
         count = len(whole.lines)
         first = min(line, count)
         last = min(first + span, count)
@@ -79,8 +83,17 @@ def test_an_edit_splits_again_only_its_lines_and_gives_the_whole_texts_lines(
             start=T.Position(line=first, character=column),
             end=T.Position(line=last, character=end_column if last > first else
                            max(column, end_column))))
+        if then == "whole":
+            ours.apply_change(T.TextDocumentContentChangeWholeDocument(text=text))
+            whole.apply_change(T.TextDocumentContentChangeWholeDocument(text=text))
+            continue
         ours.apply_change(change)
         whole.apply_change(change)
-        assert ours.source == whole.source
-        assert ours.lines == whole.lines == tuple(_LINE.findall(ours.source))
-        assert ours.texts == tuple(text_lines(ours.source.removeprefix("\ufeff")))
+        assert tuple(ours.lines) == whole.lines
+        if then == "read":
+            texts = ours.texts
+            assert ours.source == whole.source
+            assert ours.texts is texts  # the text, joined when asked for, keeps its lines
+    assert ours.source == whole.source
+    assert tuple(ours.lines) == whole.lines == tuple(_LINE.findall(ours.source))
+    assert ours.texts == tuple(text_lines(ours.source.removeprefix("\ufeff")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from lsprotocol import types as T
 from pygls.workspace import TextDocument, Workspace
@@ -21,26 +22,51 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 """A line with its ending: LF, CRLF or a lone CR, the LSP's three."""
 
 
+class _Kept(NamedTuple):
+    """The document's lines, kept from one edit to the next."""
+
+    text: str | None
+    """The text they were found in; None when edits made them since and the text they make
+    has not been asked for (`source` joins them then)."""
+    lines: list[str]
+    """The LSP lines, each with its break, edited in place."""
+    texts: tuple[str, ...]
+    """The lines as the core reads them, a new tuple for each version."""
+
+
 class LspDocument(TextDocument):
     """A document kept in LSP lines. pygls rebuilt the whole text line by line on every
     incremental edit, and the lines were found again in all of it: two passes over a
     10,000-line file on the event loop per keystroke. Here an edit splits again only the
     lines it touches, with one more on either side (a CR at the end of one line and an LF at
-    the start of the next are one line break)."""
+    the start of the next are one line break), replaces them in place, and joins the text
+    only when something asks for it: the core reads `texts`."""
 
-    _split: tuple[str, tuple[str, ...]] | None = None
-    """The text the lines were last found in, and those lines."""
-    _texts: tuple[str, tuple[str, ...]] | None = None
-    """The text `texts` were last found in, and those."""
+    _kept: _Kept | None = None
     _edit: tuple[tuple[str, ...], Edit] | None = None
     """The texts the last incremental change made, and how it made them."""
 
     @property
+    def source(self) -> str:
+        kept = self._kept
+        if kept is not None and kept.text is None and self._source is None:
+            self._source = "".join(kept.lines)
+            self._kept = kept._replace(text=self._source)
+        return super().source
+
+    def _current(self) -> _Kept:
+        """The kept lines, found again in the text when something other than an incremental
+        change (pygls's full change) replaced it."""
+        kept = self._kept
+        if kept is None or kept.text is not self._source:
+            source = self.source
+            kept = self._kept = _Kept(source, _LINE.findall(source),
+                                      tuple(text_lines(source.removeprefix("\ufeff"))))
+        return kept
+
+    @property
     def lines(self) -> Sequence[str]:
-        source = self.source
-        if self._split is None or self._split[0] is not source:
-            self._split = (source, tuple(_LINE.findall(source)))
-        return self._split[1]
+        return self._current().lines
 
     @property
     def texts(self) -> Sequence[str]:
@@ -48,10 +74,7 @@ class LspDocument(TextDocument):
         line without its break, and an empty last line after a final break. An edit keeps
         the ones it did not touch as the same objects, so the assembler finds what changed
         by identity rather than by comparing every line."""
-        source = self.source
-        if self._texts is None or self._texts[0] is not source:
-            self._texts = (source, tuple(text_lines(source.removeprefix("\ufeff"))))
-        return self._texts[1]
+        return self._current().texts
 
     @property
     def edit(self) -> Edit | None:
@@ -62,7 +85,7 @@ class LspDocument(TextDocument):
         return self._edit[1]
 
     def _apply_incremental_change(self, change: T.TextDocumentContentChangePartial) -> None:
-        lines, texts = self.lines, self.texts
+        lines, texts = self._current().lines, self._current().texts
         edited = self.position_codec.range_from_client_units(lines, change.range)
         start, end = edited.start, edited.end
         first, last = max(start.line - 1, 0), min(end.line + 1, len(lines) - 1)
@@ -71,11 +94,10 @@ class LspDocument(TextDocument):
         tail = (lines[end.line][end.character:] if end.line < len(lines) else "") + \
             "".join(lines[end.line + 1:last + 1])
         middle = _LINE.findall(head + change.text + tail)
-        new = (*lines[:first], *middle, *lines[last + 1:])
-        self._source = "".join(new)
-        self._split = (self._source, new)
         new_texts, edit = _edited_texts(texts, first, last, middle, len(lines))
-        self._texts = (self._source, new_texts)
+        lines[first:last + 1] = middle
+        self._source = None
+        self._kept = _Kept(None, lines, new_texts)
         self._edit = None if edit is None else (new_texts, edit)
 
 
