@@ -245,6 +245,8 @@ class _Basis(NamedTuple):
     names: NameUses
     summaries: dict[int, Summary]
     reached: list[tuple[int, int]]
+    subroutines: list[int]
+    joins: frozenset[int]
 
 
 _runs: dict[tuple[object, ...], _Run] = {}
@@ -269,10 +271,10 @@ class _Analyser:
         self.size = len(program.code)
         self.kept: dict[tuple[int, bool], _Unit] = {}
         self._regions: dict[int, tuple[int, int]] = {}
-        self._summaries_before: dict[int, Summary] | None = None
-        self._reached_before: list[tuple[int, int]] | None = None
-        """The summaries and the reached instructions of the version before, when the edit
-        changed operands alone (`_same_shape`): then both are as they were."""
+        self._shape_before: _Basis | None = None
+        """The version before, when the edit changed operands alone (`_same_shape`): then
+        its subroutines, where paths meet, the summaries and the reached instructions are
+        as they were."""
         reusable = _reusable_window(program, basis)
         if basis is None or reusable is None:
             self.targets = program.targets
@@ -280,12 +282,14 @@ class _Analyser:
             self.names = NameUses.of(self.code)
         else:
             self._take_over(basis, *reusable)
-        self.subroutines = sorted({self.targets[c] for c in self.calls})
+        shape = self._shape_before
+        self.subroutines = shape.subroutines if shape else \
+            sorted({self.targets[c] for c in self.calls})
         self.summaries = dict.fromkeys(self.subroutines, Summary())  # frozen: one will do
         self._region_calls: dict[int, list[int]] = {}
         self._called: dict[tuple[int, bool], tuple[Summary | None, ...]] = {}
         self.findings: dict[tuple[str, int, int], Finding] = {}
-        self.joins = frozenset(program.labels.values())
+        self.joins = shape.joins if shape else frozenset(program.labels.values())
         """Where paths may meet: every jump lands on a label."""
         self._reads: dict[int, tuple[tuple[str, object, int], ...]] = {}
         """`transfer_reads` of the code a run can reach, by its entry (`_reads_from`)."""
@@ -299,20 +303,20 @@ class _Analyser:
         findings placed again when code outside the window may stand elsewhere: `replaced`)."""
         low, old_high, new_high = window
         added, shift = self.code[low:new_high], window.shift
-        if shift == 0 and basis.labels == self.program.labels:  # the labels mark what they did
-            self.targets = basis.targets[:low] + targets_of(added, self.program.labels) + \
-                basis.targets[old_high:]
+        marked = shift == 0 and basis.labels == self.program.labels  # as they marked before
+        same_shape = marked and _same_shape(basis.code[low:old_high], added)
+        if same_shape:  # the same jumps and CALLs, to the same places
+            self.targets, self.calls = basis.targets, basis.calls
+            self._shape_before = basis
         else:
-            self.targets = self.program.targets
-        calls = basis.calls
-        after = calls[bisect.bisect_left(calls, old_high):]
-        self.calls = calls[:bisect.bisect_left(calls, low)] + \
-            [low + n for n, i in enumerate(added) if i.op == "CALL"] + \
-            ([c + shift for c in after] if shift else after)
+            self.targets = basis.targets[:low] + targets_of(added, self.program.labels) + \
+                basis.targets[old_high:] if marked else self.program.targets
+            calls = basis.calls
+            after = calls[bisect.bisect_left(calls, old_high):]
+            self.calls = calls[:bisect.bisect_left(calls, low)] + \
+                [low + n for n, i in enumerate(added) if i.op == "CALL"] + \
+                ([c + shift for c in after] if shift else after)
         self.names = basis.names.updated(basis.code[low:old_high], added)
-        if shift == 0 and basis.labels == self.program.labels and \
-                _same_shape(basis.code[low:old_high], added):
-            self._summaries_before, self._reached_before = basis.summaries, basis.reached
         size = len(basis.code)
         if shift == 0:  # the usual keystroke: a unit is kept where it stood, or not at all
             self.kept = dict(basis.units)
@@ -343,7 +347,7 @@ class _Analyser:
         reached = self._whole_program_findings(entries, runs)
         placed = list(zip(entries, runs, strict=True))
         basis = _Basis(self.code, self.program.labels, self.targets, self.calls, units,
-                       self.names, self.summaries, reached)
+                       self.names, self.summaries, reached, self.subroutines, self.joins)
         return Analysis(in_line_order(self.findings.values()), placed, self.summaries, basis)
 
     def _unit(self, key: tuple[int, bool], run: _Run) -> _Unit:
@@ -409,9 +413,9 @@ class _Analyser:
         """The subroutines' runs after an edit of operands alone (`_same_shape`): every state
         is as it was, so the summaries of the version before are the fixed point again, and
         only the subroutines the edit touched run again. None after any other edit."""
-        if self._summaries_before is None:
+        if self._shape_before is None:
             return None
-        self.summaries = self._summaries_before
+        self.summaries = self._shape_before.summaries
         kept = self.kept
         return {entry: unit.run if (unit := kept.get((entry, True))) is not None
                 else self._run(entry, True) for entry in self.subroutines}
@@ -576,7 +580,8 @@ class _Analyser:
     def _whole_program_findings(self, entries: list[tuple[int, bool]],
                                 runs: list[_Run]) -> list[tuple[int, int]]:
         """Report what is found of the program as a whole; answers the instructions reached."""
-        reached = self._reached_before or self._reached(entries, runs)
+        reached = self._shape_before.reached if self._shape_before else \
+            self._reached(entries, runs)
         self._unreachable(reached)
         self._unused_labels()
         self._never_stored()

@@ -5,7 +5,7 @@ to date from one version to the next by counting only the instructions an edit c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from .assembler import Instruction
@@ -25,10 +25,14 @@ class NameUses(NamedTuple):
                    Counter([str(i.arg) for i in code if i.op == "STORE"]),
                    Counter([str(i.arg) for i in code if i.op == "LOAD"]))
 
-    def updated(self, removed: Iterable[Instruction], added: Iterable[Instruction]) -> NameUses:
-        """The counts once `removed` left the code and `added` came in (the old object is
-        kept as it was: the analysis of the version before still holds it)."""
-        jumps, stores, loads = Counter(self.jumps), Counter(self.stores), Counter(self.loads)
+    def updated(self, removed: Sequence[Instruction], added: Sequence[Instruction]) -> NameUses:
+        """The counts once `removed` left the code and `added` came in. The old object is
+        kept as it was (the analysis of the version before still holds it): a count the
+        change touches is copied, the others are shared."""
+        ops = {i.op for i in removed} | {i.op for i in added}
+        jumps = Counter(self.jumps) if ops & JUMPS else self.jumps
+        stores = Counter(self.stores) if "STORE" in ops else self.stores
+        loads = Counter(self.loads) if "LOAD" in ops else self.loads
         for instructions, by in ((removed, -1), (added, 1)):
             for op, arg, *_ in instructions:
                 if op in JUMPS:
