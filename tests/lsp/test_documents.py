@@ -27,6 +27,16 @@ def test_a_comment_edit_is_not_analysed_again() -> None:
     assert second.previous_analysis is None and third.previous_analysis is None  # no chain
 
 
+def test_an_error_removed_without_changing_the_code_brings_the_analysis_back() -> None:
+    """A line that did not assemble holds no instruction: once it is blank, the program is
+    the one before, which was never analysed (found by the property below)."""
+    documents = Documents()
+    broken = documents.snapshot(TextDocument(URI, "    PRINT\nALT\n", version=1), "utf-16")
+    assert [f.code for f in broken.static.findings] == ["E101"]
+    fixed = documents.snapshot(TextDocument(URI, "    PRINT\n\n", version=2), "utf-16")
+    assert [f.code for f in fixed.static.findings] == ["S204"]
+
+
 def test_an_edit_within_lines_updates_the_symbol_index_of_the_version_before() -> None:
     documents = Documents()
     first = documents.snapshot(TextDocument(URI, "x: PUSH #1\n    STORE a\n    JMP x\n",

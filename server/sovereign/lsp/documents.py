@@ -53,8 +53,8 @@ class Snapshot:
         before, self.previous_analysis = self.previous_analysis, None
         if not self.assembly.ok:
             return None
-        if before is not None and before[0] is self.assembly.program:
-            return before[1]
+        if before is not None and before[0] is self.assembly.program and before[1] is not None:
+            return before[1]  # the same program: the comment or blank an edit touched
         return analyse(self.assembly.program, before[1] if before is not None else None)
 
     @cached_property
