@@ -28,13 +28,15 @@ from timing import best
 REPEATS = 15
 
 
-def generate(lines: int, seed: int = 7) -> str:
-    """A program of about `lines` lines: a main part that calls subroutines with loops."""
+def generate(lines: int, seed: int = 7, alike: bool = True) -> str:
+    """A program of about `lines` lines: a main part that calls subroutines with loops,
+    alike but for names and numbers, or (not `alike`) each with a few instructions that
+    make its code unlike any other's (its number in binary, NOP for 0 and DUP POP for 1)."""
     rng = random.Random(seed)
     subroutines = max(1, lines // 25)
     out = [f"    CALL sub{k}" for k in range(subroutines)] + ["    HALT"]
     k = 0
-    while len(out) < lines:
+    while len(out) < lines or k < subroutines:
         name = rng.choice(["acc", "sum", "total", "count"])
         out += [
             f"sub{k}:                ; subroutine {k}",
@@ -43,6 +45,9 @@ def generate(lines: int, seed: int = 7) -> str:
             f"    PUSH #{rng.randint(1, 20)}",
             "    STORE i",
             f"loop{k}:",
+            *([] if alike else [
+                line for bit in f"{k:b}" for line in (["    DUP", "    POP"] if bit == "1"
+                                                      else ["    NOP"])]),
             f"    LOAD {name}",
             f"    PUSH #{rng.randint(1, 99)}",
             "    ADD",
@@ -63,7 +68,7 @@ def generate(lines: int, seed: int = 7) -> str:
             "",
         ]
         k += 1
-    return "\n".join(out[:lines] if k >= subroutines else out)
+    return "\n".join(out[:lines] if alike else out)  # unlike: longer, every CALL defined
 
 
 def baseline(text: str) -> int:
@@ -124,9 +129,22 @@ def measure(lines: int) -> None:
           f" ({line_added / floor:4.1f}x)")
 
 
+def measure_unlike(lines: int) -> None:
+    """Cold analysis when no two subroutines are alike, so that none shares another's run."""
+    text = generate(lines, alike=False)
+    assembly = assemble(text)
+    assert assembly.ok, assembly.findings[:3]
+    floor = best(lambda: baseline(text), REPEATS)
+    analysing = best(analyse_cold(assembly.program), REPEATS)
+    count = len(assembly.texts)
+    print(f"{count:>6} lines, no two subroutines alike: baseline {floor * 1000:6.2f} ms"
+          f" | analyse cold {analysing * 1000:6.2f} ms ({analysing / floor:4.1f}x)")
+
+
 def main() -> None:
     for lines in (1_000, 10_000):
         measure(lines)
+    measure_unlike(10_000)
 
 
 if __name__ == "__main__":
