@@ -4,6 +4,7 @@ interpreter and by compiled blocks, and the two must agree (see vmrun.py)."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -482,10 +483,33 @@ def test_a_subroutine_of_fixed_stack_effect_runs_as_a_python_function() -> None:
     assert Counted.appended < 200
     source = machine.exe.compiled_source()
     function = source[source.index("def f4("):source.index("    try:\n        while True:")]
-    # the argument's type is checked once; what the calls return is known to be an integer
-    # (the function returns nothing else), so their sum is added with no check of types
-    assert function.count("type(") == 1
+    # fib's first block compares its argument with 2, so it assumes an integer, and every
+    # call shows one (n - 1, n - 2, or a checked value in the unit): no call checks its
+    # type. What the calls return is known to be an integer (the function returns nothing
+    # else), so their sum is added with no check of types either
+    assert function.count("type(") == 0
+    assert source.count("= f4(") == 4 and "= c4(" not in source  # in fib, and in the unit
     assert "at = " not in function  # every block is written where control goes to it
+
+
+_HALF = "    CALL half\n    PRINT\n    HALT\nhalf:\n    DUP\n    PUSH #2\n    LT\n    JNZ small\n" \
+        "    PUSH #2\n    DIV\nsmall:\n    RET\n"
+"""half's first block compares its argument with 2: it assumes an integer."""
+
+
+@pytest.mark.parametrize(("pushed", "through", "ending"), [
+    ("PUSH #9", "f", "4"),  # a literal: the call shows an integer
+    ("PUSH #9\n    STORE n\n    JMP later\nlater:\n    LOAD n", "c", "4"),  # not known here:
+    ('PUSH "9"\n    STORE n\n    JMP later\nlater:\n    LOAD n', "c", "TypeMismatch"),  # checked
+    ('PUSH "ab"\n    CALL twice\n    PRINT\n    HALT\ntwice:\n    DUP\n    ADD\n    RET\n'
+     "    PUSH #1", "f", "abab"),  # twice assumes nothing: an int or a string will do
+])
+def test_a_call_goes_to_the_checking_entry_unless_it_shows_the_arguments_assumed(
+        pushed: str, through: str, ending: str) -> None:
+    machine, outcome = run(f"    {pushed}\n{_HALF}")
+    assert (outcome.error.kind if isinstance(outcome, Failed) else machine.output[0]) == ending
+    entered = set(re.findall(r"= ([fc])\d+\(", machine.exe.compiled_source()))
+    assert entered == {through}  # what each call of a function enters
 
 
 def _strings(keep: bool) -> str:
@@ -727,6 +751,14 @@ def test_a_call_of_a_function_with_too_few_values_for_it_ends_as_the_reference_d
     block's check of the stack at its entry counts them (found by hypothesis)."""
     _, outcome = run(source)
     assert isinstance(outcome, Failed) and outcome.error.kind == "StackUnderflow"
+
+
+def test_a_jump_back_to_a_functions_entry_is_not_taken_for_its_callers() -> None:
+    """What a function assumes of its arguments holds where it is called; a jump back to its
+    entry from inside brings whatever it brings (here a string to compare with 2)."""
+    _, outcome = run("PUSH #5\nCALL f\nPRINT\nHALT\nf: DUP\nPUSH #2\nLT\nJNZ out\nPOP\n"
+                     "PUSH 's'\nJMP f\nout: RET")
+    assert isinstance(outcome, Failed) and outcome.error.kind == "TypeMismatch"
 
 
 _PRODUCTS = """

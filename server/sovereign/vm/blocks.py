@@ -491,7 +491,8 @@ class Block:
             self.lines.append(f"calls.append({index})")
             self.lines.extend(self._goto(target))
             return
-        args = [entry.value() for entry in self._take(callee.takes)] if callee.takes else []
+        entries = self._take(callee.takes) if callee.takes else []
+        args = [entry.value() for entry in entries]
         del self.sym[len(self.sym) - callee.takes:]
         self._flush()
         results = [self._temp() for _ in range(callee.gives)]
@@ -499,7 +500,7 @@ class Block:
             "if len(calls) < fmax:",  # deeper, the calls go through `calls` as any other
             "    base = len(stack); cbase = len(calls)",
             "    flim = min(fmax, cbase + 1 + (maxs - base) // fsize)",
-            *("    " + line for line in called(callee, "cbase + 1", args, results,
+            *("    " + line for line in called(callee, "cbase + 1", entries, results,
                                                  f"calls.insert(cbase, {index})")),
             *([f"    stack.extend(({', '.join(results)},))"] if results else []),
             *("    " + line for line in self._goto(index + 1)),
@@ -624,12 +625,19 @@ class Block:
         self.lines += [f"outb += {size}", f"work += {size}", f"out.append({text})"]
 
 
-def called(callee: Frame, where: str, args: list[str], results: list[str],
+def called(callee: Frame, where: str, args: list[Entry], results: list[str],
             *undo: str) -> list[str]:
-    """A call of the function of `callee`, its results put in `results`; if a check in it
-    fails, the statements `undo` give the machine this caller's part of the state."""
+    """A call of the function of `callee` with `args`, its results put in `results`; if a
+    check in it fails, the statements `undo` give the machine this caller's part of the
+    state. Arguments known to be what the function assumes go to it straight; others go
+    through its checking entry."""
     assign = f"{', '.join(results)} = " if results else ""
-    return ["try:", f"    {assign}f{callee.entry}({', '.join([where, *args])})",
+    known = callee.params is None or all(
+        param == "any" or entry.type == param for entry, param in zip(args, callee.params,
+                                                                      strict=True))
+    name = f"{'f' if known else 'c'}{callee.entry}"
+    values = ", ".join([where, *(entry.value() for entry in args)])
+    return ["try:", f"    {assign}{name}({values})",
             "except _Exit:", *(f"    {line}" for line in undo), "    raise"]
 
 

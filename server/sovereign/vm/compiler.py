@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from .arithmetic import divide, remainder
 from .blocks import LONG_STRING, write_block
 from .frames import called_functions
-from .functions import FUNCTION_DEPTH, Functions, largest
+from .functions import FUNCTION_DEPTH, Functions, assume_arguments, largest
 from .units import LEFT_UNIT, Unit
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def unit_source(exe: Executable, leaders: list[int]) -> str:
                    if code[i].op in ("LOAD", "STORE")})
     names = {name: f"m{n}" for n, name in enumerate(used)}
     temps = [0]
-    functions = called_functions(exe, leaders)
+    functions = assume_arguments(exe, called_functions(exe, leaders))
     blocks = {b: write_block(exe, b, members, names, temps, functions) for b in leaders}
     head = [
         "def unit(m):",

@@ -10,6 +10,7 @@ its CALL on `calls`, so the reference interpreter gets the exact state.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -125,7 +126,7 @@ class FunctionBlock(Block):
 
     def _call(self, index: int, op: str, arg: Value | None, target: int) -> None:
         callee = self.functions[target]
-        args = [entry.value() for entry in self._take(callee.takes)] if callee.takes else []
+        args = self._take(callee.takes) if callee.takes else []
         pending = self.sym[:len(self.sym) - callee.takes]
         below = ", ".join(entry.value() for entry in pending)
         results = [self._temp() for _ in range(callee.gives)]
@@ -202,7 +203,8 @@ class Functions:
     def source(self) -> list[str]:
         for entry in self.frames:
             self._settle(entry)
-        return [line for entry in self.frames for line in self.written[entry]]
+        return [line for entry, frame in self.frames.items()
+                for line in [*_checking_entry(frame), *self.written[entry]]]
 
     def _settle(self, entry: int) -> None:
         """Work out what the function at `entry` returns, its callees' first. The guess is
@@ -231,10 +233,10 @@ class Functions:
         frame = self.frames[entry]
         entries = _entries(self.exe, frame)
         unknown = {leader: ("any",) * depth for leader, depth in frame.depths.items()}
-        kinds = unknown
+        kinds = {**unknown, entry: frame.params or unknown[entry]}
         for _ in range(_KINDS_ROUNDS):
             blocks = self._blocks(frame, kinds, returns, entries)
-            found = _entry_kinds(frame, blocks, unknown)
+            found = _entry_kinds(frame, blocks, kinds)
             if found == kinds:
                 break
             kinds = found
@@ -286,12 +288,48 @@ def _entries(exe: Executable, frame: Frame) -> dict[int, int]:
 
 
 def _entry_kinds(frame: Frame, blocks: list[FunctionBlock],
-                 unknown: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+                 assumed: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
     """What is known of each block's values when it starts, from where the `blocks` go on
-    to it (the callers say nothing of the arguments)."""
+    to it, and at the entry also what the callers give (the arguments it assumes)."""
     found: dict[int, tuple[str, ...]] = {}
     for block in blocks:
         for target, exits in block.exits.items():
             found[target] = meet(found[target], exits) if target in found else exits
-    found[frame.entry] = unknown[frame.entry]
-    return {leader: found.get(leader, kinds) for leader, kinds in unknown.items()}
+    arguments = frame.params or ("any",) * frame.takes
+    found[frame.entry] = meet(found[frame.entry], arguments) if frame.entry in found \
+        else arguments
+    return {leader: found.get(leader, kinds) for leader, kinds in assumed.items()}
+
+
+def assume_arguments(exe: Executable, frames: dict[int, Frame]) -> dict[int, Frame]:
+    """`frames`, each with the arguments its function assumes (`Frame.params`): the types
+    its first block checks them for before anything else can happen. A value of another
+    type leaves the function there anyway, so a call that cannot show them loses nothing by
+    being checked at the entry, and a call that can (most, as in a recursion on a number)
+    is not checked at all."""
+    pessimistic = {entry: ("any",) * frame.gives for entry, frame in frames.items()}
+    assumed = {}
+    for entry, frame in frames.items():
+        arguments = [Entry(f"s{n}", "any") for n in range(frame.takes)]
+        FunctionBlock(exe, entry, frozenset(), {}, [0], functions=frames, frame=frame,
+                      returns=pessimistic, entries=_entries(exe, frame),
+                      start=list(arguments)).write()  # its checks find what they are
+        assumed[entry] = dataclasses.replace(
+            frame, params=tuple(argument.type for argument in arguments))
+    return assumed
+
+
+def _checking_entry(frame: Frame) -> list[str]:
+    """The entry `c{entry}` of a function that assumes some of its arguments' types: it
+    checks them, and else leaves at the function's entry with no step taken."""
+    params = frame.params or ()
+    checks = [f"type(s{n}) is not {kind}" for n, kind in enumerate(params) if kind != "any"]
+    if not checks:
+        return []
+    values = [f"s{n}" for n in range(frame.takes)]
+    signature = ", ".join(["depth", *values])
+    return [f"def c{frame.entry}({signature}):",
+            "    nonlocal pc, flag",
+            f"    if {' or '.join(checks)}: stack.extend(({', '.join(values)},)); "
+            f"pc = {frame.entry}; flag = {TO_REFERENCE}; raise _Exit",
+            f"    return f{frame.entry}({signature})"]
