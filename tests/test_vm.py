@@ -14,7 +14,7 @@ from sovereign.vm.executable import HOT, Executable
 from sovereign.vm.machine import CLOCK_STRIDE, CLOCK_WORK, Failed, Halted, Machine, Suspended
 
 from .conftest import program
-from .vmrun import UNLIMITED_TIME, error, output, run, stack
+from .vmrun import UNLIMITED_TIME, both_ways, error, output, run, stack
 
 
 @pytest.mark.parametrize(("source", "expected"), [
@@ -386,6 +386,15 @@ def test_watched_instructions_record_their_visits_on_both_paths(hot: int) -> Non
     assert (done.first_output, done.first_step, done.last_step) == (4, 28, 28)
 
 
+def test_a_watched_loop_records_each_time_round_at_its_step() -> None:
+    """A compiled loop counts its steps where a stretch ends, but a watched start of it is
+    visited each time round with the steps taken before it."""
+    prog = program(_COUNT.format(start="#0"))
+    machine, _ = both_ways(prog, VMConfig(max_millis=UNLIMITED_TIME), (prog.labels["loop"],))
+    (visit,) = machine.visits.values()
+    assert (visit.first_step, visit.last_step) == (4, 4 + 59 * 12)
+
+
 def test_every_opcode_has_an_emitter() -> None:
     from sovereign.lang.opcodes import OPCODES
     from sovereign.vm.blocks import EMITTERS
@@ -571,7 +580,6 @@ def test_a_string_built_in_place_keeps_every_check_of_the_four_instructions(
         start: str, limits: dict[str, int], ending: str) -> None:
     """Compiled, `LOAD x PUSH "s" ADD STORE x` is one `x += "s"`: each way must end where
     the reference ends, with the same state."""
-    from .vmrun import both_ways
 
     config = VMConfig(max_millis=UNLIMITED_TIME, **limits)
     _, outcome = both_ways(program(_BUILD_A_STRING.format(start=start)), config)
@@ -608,7 +616,7 @@ def _loop_of(source: str) -> tuple[str, list[str]]:
     exe.compile_all()
     lines = exe.compiled_source().splitlines()
     start = max(n for n, line in enumerate(lines) if line.strip() == "while True:")
-    body = next(n for n in range(start, len(lines)) if lines[n].strip().startswith("for _ in"))
+    body = next(n for n in range(start, len(lines)) if lines[n].strip().startswith("for k in"))
     indent = len(lines[body]) - len(lines[body].lstrip())
     return lines[start - 1], list(itertools.takewhile(
         lambda line: len(line) - len(line.lstrip()) > indent, lines[body + 1:]))
@@ -617,9 +625,11 @@ def _loop_of(source: str) -> tuple[str, list[str]]:
 def test_a_loop_checks_before_it_what_holds_every_time_round() -> None:
     """Every time round the counting loop, its locals hold integers and the stack is as
     deep: the compiled loop checks that once, before it, and its body has no such check.
-    Nor does it look at the gate: the loop runs as many times round as fit before it."""
+    Nor does it look at the gate: the loop runs as many times round as fit before it, and
+    counts their steps where the stretch ends, not each time round."""
     before, body = _loop_of(_COUNT.format(start="#0"))
-    assert "steps += 12" in body[0]
+    assert not any(line.strip().startswith("steps +=") for line in body)
+    assert any(line.strip() == "steps = steps + 12 * k + 12" for line in body)  # at the end
     assert not any("type(" in line or "UNSET" in line or "len(stack)" in line or "gate" in line
                    for line in body)
     assert "type(m0) is not int" in before and "type(m1) is not int" in before

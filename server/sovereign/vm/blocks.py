@@ -140,11 +140,15 @@ class Block:
         invariant = self.looping and net == 0  # as deep each time round: one check holds
         guard = ([] if self.looping else [gate_test(len(self.span))]) + \
             ([] if invariant else room)  # a loop looks at the gate once a stretch (`_loop`)
-        if guard:
-            self.lines.append(f"if {' or '.join(guard)}: flag = {TO_REFERENCE}; raise _Exit")
+        if guard:  # before the block counts its steps, or in a loop after the rounds done
+            leave = self._deopt(self.leader) if self.looping else \
+                f"flag = {TO_REFERENCE}; raise _Exit"
+            self.lines.append(f"if {' or '.join(guard)}: {leave}")
         if self.leader in self.exe.watch:
-            self.lines.append(f"visit({self.leader}, steps)")
-        self.lines.append(f"steps += {len(self.span)}")
+            done = self._steps_before(self.leader) if self.looping else "steps"
+            self.lines.append(f"visit({self.leader}, {done})")
+        if not self.looping:  # a loop counts its times round by the stretch's index (`_loop`)
+            self.lines.append(f"steps += {len(self.span)}")
         index = self.span.start
         while index < self.span.stop:
             index += self._append(index) or self._instruction(index)
@@ -166,7 +170,8 @@ class Block:
         The loop runs in stretches: as many times round as the steps left before the gate
         allow (at most LONGEST_STRETCH), then it looks at the gate again, so that no time
         round asks; before each stretch, the `sums` are checked to lie so far inside
-        ±SUM_RANGE that the stretch cannot take them out."""
+        ±SUM_RANGE that the stretch cannot take them out. The steps of a stretch are counted
+        where it ends, from its index `k`: no time round counts its own."""
         conditions = [f"type({local}) is not {kind}" for local, kind in self.assumed.items()]
         conditions += [f"{local} is UNSET" for name, local in self.names.items()
                        if local not in self.assumed and self._uses(name)]
@@ -182,9 +187,10 @@ class Block:
             f"if {gate_test(size)}: flag = {TO_REFERENCE}; raise _Exit",
             f"room = min((gate - steps) // {size}, {LONGEST_STRETCH})",
             *([f"if {' or '.join(sums)}: flag = {TO_REFERENCE}; raise _Exit"] if sums else []),
-            "for _ in range(room):",
+            "for k in range(room):",
             *("    " + line for line in self.lines),
             "else:",  # the stretch ran out: look at the gate again
+            f"    steps += {size} * room",
             "    continue",
             "break",  # the loop ended
         ]
@@ -232,11 +238,17 @@ class Block:
     def _deopt(self, index: int) -> str:
         """Statements that hand instruction `index` to the reference interpreter."""
         parts = [self._push_all()] if self.sym else []
-        undone = self.span.stop - index
-        if undone:
+        if self.looping:
+            parts.append(f"steps = {self._steps_before(index)}")
+        elif undone := self.span.stop - index:
             parts.append(f"steps -= {undone}")
         parts += [f"pc = {index}", f"flag = {TO_REFERENCE}", "raise _Exit"]
         return "; ".join(parts)
+
+    def _steps_before(self, index: int) -> str:
+        """In a loop, the steps taken before instruction `index` runs: `steps` counts none
+        of the times round done in this stretch (`k` of them) nor of this one."""
+        return f"steps + {len(self.span)} * k + {index - self.span.start}"
 
     def _check(self, condition: str, index: int) -> None:
         self.lines.append(f"if {condition}: {self._deopt(index)}")
@@ -274,10 +286,11 @@ class Block:
                            for local, held in self.holds.items()
                            if held.drift is not None and held.drift[0] == local}
             return ["continue"]
+        count = [f"steps = {self._steps_before(self.span.stop)}"] if self.looping else []
         leave = ["break"] if self.looping else []
         if target in self.members:
-            return [f"pc = {target}", *leave]
-        return [f"pc = {target}", f"flag = {LEFT_UNIT}", "raise _Exit"]
+            return [*count, f"pc = {target}", *leave]
+        return [*count, f"pc = {target}", f"flag = {LEFT_UNIT}", "raise _Exit"]
 
     def _bound(self, name: str, index: int) -> str:
         """The local of a memory name, deopting if it has no value yet: a LOAD then fails in
