@@ -8,7 +8,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sovereign.lang.analysis import Event, Step, Summary, analyse, transfer, transfer_reads
+from sovereign.lang.analysis import (
+    Event,
+    Step,
+    Summary,
+    analyse,
+    forget_runs,
+    transfer,
+    transfer_reads,
+)
 from sovereign.lang.assembler import Instruction, assemble
 from sovereign.lang.findings import Severity, Tag
 from sovereign.lang.opcodes import OPCODES, STRAIGHT, successors
@@ -162,27 +170,35 @@ def _chain(depth: int) -> str:
     return "\n".join([*lines, f"s{depth - 1}:", "    RET"])
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """Count the calls of the analysis's function `name` (in the one item of the list):
+    `_merge` runs once per instruction visited and successor, `transfer` once per meaning
+    worked out."""
+    from sovereign.lang import analysis
+
+    counted = [0]
+    function = getattr(analysis, name)
+
+    def counting(*args: object) -> object:
+        counted[0] += 1
+        return function(*args)
+
+    monkeypatch.setattr(analysis, name, counting)
+    return counted
+
+
 def test_a_chain_of_calls_is_analysed_in_linear_work_and_every_return_is_seen(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Summaries are found callees first: a chain deeper than the rounds of the fixed point
     used to be cut off there (every line after a CALL 'unreachable'), at quadratic cost."""
-    from sovereign.lang import analysis
-
-    counted = {"visits": 0}
-    merge = analysis._merge
-
-    def counting(*args: object) -> object:  # once per instruction visited (and successor)
-        counted["visits"] += 1
-        return merge(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(analysis, "_merge", counting)
+    visits = _counted(monkeypatch, "_merge")
     work = []
     for depth in (100, 2000):
-        analysis.forget_runs()
-        counted["visits"] = 0
+        forget_runs()
+        visits[0] = 0
         found = analyse(program(_chain(depth)))
         assert not found.findings, found.findings[:3]
-        work.append(counted["visits"])
+        work.append(visits[0])
     assert work[1] <= 25 * work[0]  # 20 times deeper: linear, with room to spare
 
 
@@ -191,23 +207,14 @@ def test_subroutines_alike_but_for_names_and_numbers_are_interpreted_once(
     """A file repeats its idioms: a run depends only on what `transfer` reads, so fifty
     subroutines that differ in the names they store and the numbers they push are one run,
     each with findings where its own code stands."""
-    from sovereign.lang import analysis
-
-    counted = {"visits": 0}
-    merge = analysis._merge
-
-    def counting(*args: object) -> object:
-        counted["visits"] += 1
-        return merge(*args)  # type: ignore[arg-type]
-
     subroutines = [f's{k}:\n    PUSH "a{k}"\n    PUSH #{k}\n    SUB\n    RET' for k in range(50)]
     calls = "\n".join(f"    CALL s{k}\n    POP" for k in range(50))
-    monkeypatch.setattr(analysis, "_merge", counting)
-    analysis.forget_runs()
+    visits = _counted(monkeypatch, "_merge")
+    forget_runs()
     found = analyse(program("\n".join([calls, "    HALT", *subroutines])))
     # the main program's, one subroutine's, and the last one's: it ends the file, so a run
     # that did not return would fall off the end
-    assert counted["visits"] == 2 * 50 + 3 + 3
+    assert visits[0] == 2 * 50 + 3 + 3
     assert [f"{f.code} {f.span.line + 1}" for f in found.findings] == \
         [f"S207 {105 + 5 * k}" for k in range(50)]  # each SUB of a string, where it stands
 
@@ -234,23 +241,14 @@ def test_an_edit_is_analysed_from_the_version_before(before: str, after: str,
 
 def test_an_edit_interprets_only_the_subroutine_it_changed(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from sovereign.lang import analysis
-
-    counted = {"transfers": 0}
-    transfer = analysis.transfer
-
-    def counting(*args: object) -> object:
-        counted["transfers"] += 1
-        return transfer(*args)  # type: ignore[arg-type]
-
     subroutines = [f"s{k}:\n    PUSH #{k}\n    STORE x{k}\n    RET" for k in range(50)]
     calls = "\n".join(f"    CALL s{k}" for k in range(50))
     source = "\n".join([calls, "    HALT", *subroutines])
     previous = analyse(program(source))
-    monkeypatch.setattr(analysis, "transfer", counting)
-    analysis.forget_runs()
+    transfers = _counted(monkeypatch, "transfer")
+    forget_runs()
     edited = analyse(program(source.replace("PUSH #7\n", "PUSH #8\n")), previous)
-    assert counted["transfers"] == 3  # s7's three instructions; the other 49 and main kept
+    assert transfers[0] == 3  # s7's three instructions; the other 49 and main kept
     assert not edited.findings
 
 
