@@ -43,9 +43,9 @@ class Frame:
     depths: dict[int, int]
     params: tuple[str, ...] | None = None
     """What the function assumes its arguments are ("int" or "str" where its first block
-    checks it before anything else can happen, else "any"); None until worked out
-    (`functions.assume_arguments`). A caller that cannot show them calls `c{entry}`, which
-    checks them and else leaves at the entry, where the function would have left."""
+    checks it, else "any"); None until worked out (`functions.assume_arguments`). A caller
+    that cannot show them calls `c{entry}`, which checks them and else leaves at the entry,
+    as the function would have left in its first block."""
 
 
 def calls_from(exe: Executable, leaders: Iterable[int]) -> set[int]:

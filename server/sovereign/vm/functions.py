@@ -303,10 +303,11 @@ def _entry_kinds(frame: Frame, blocks: list[FunctionBlock],
 
 def assume_arguments(exe: Executable, frames: dict[int, Frame]) -> dict[int, Frame]:
     """`frames`, each with the arguments its function assumes (`Frame.params`): the types
-    its first block checks them for before anything else can happen. A value of another
-    type leaves the function there anyway, so a call that cannot show them loses nothing by
-    being checked at the entry, and a call that can (most, as in a recursion on a number)
-    is not checked at all."""
+    its first block checks them for. That block runs straight through and touches nothing
+    but the stack, so a value of another type leaves the function there anyway: a call that
+    cannot show the types loses nothing by being checked at the entry (and handed to the
+    reference from there), and a call that can (most, as in a recursion on a number) is not
+    checked at all."""
     pessimistic = {entry: ("any",) * frame.gives for entry, frame in frames.items()}
     assumed = {}
     for entry, frame in frames.items():
