@@ -6,7 +6,9 @@ edit (the file seen before, with one line changed: what a keystroke costs), and 
 after a line is added in the middle (Enter: every instruction below it moves to another
 line). After an edit the analysis is given the analysis of the version before, as the editor
 gives it, and a new Program each time, so that nothing the program itself keeps is reused by
-the next repeat.
+the next repeat. A comment edit is timed from the whole text, as `assemble` takes it, and
+typed in the editor: the server's document takes the change and the assembler the lines it
+kept.
 
 Programs of 1,000 and 10,000 lines are generated (subroutines with loops, memory, strings and
 comments). The baseline, timed in the same run, is the least any reader of the file must do:
@@ -20,8 +22,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from lsprotocol import types as T
+
 from sovereign.lang.analysis import analyse, forget_runs
-from sovereign.lang.assembler import Program, assemble, forget_line_shapes
+from sovereign.lang.assembler import Assembly, Program, assemble, assemble_lines, forget_line_shapes
+from sovereign.lsp.line_breaks import LspDocument
 from sovereign.vm.executable import Executable
 from timing import best
 
@@ -96,6 +101,26 @@ def fresh(program: Program) -> Program:
     return Program(program.code, program.labels, program.label_spans, program.edit)
 
 
+def comment_typed(text: str) -> Callable[[], object]:
+    """One keystroke in a comment, as the language server takes it: the document's
+    incremental change, then the reassembly from the lines it kept and the lines it says it
+    changed. The comment grows by a letter, or loses it, in turn."""
+    document = LspDocument("file:///benchmark.sov", text)
+    line = next(n for n, words in enumerate(document.texts) if "; a string" in words)
+    at = T.Position(line=line, character=document.texts[line].index("; a string") + 2)
+    kept = [assemble_lines(document.texts)]
+
+    def keystroke() -> Assembly:
+        grown = document.texts[line][at.character] != "a"
+        end = T.Position(line=line, character=at.character + 1) if grown else at
+        document.apply_change(T.TextDocumentContentChangePartial(
+            range=T.Range(start=at, end=end), text="" if grown else "a"))
+        kept[0] = assembled = assemble_lines(document.texts, kept[0], document.edit)
+        return assembled
+
+    return keystroke
+
+
 def measure(lines: int) -> None:
     text = generate(lines)
     assembly = assemble(text)
@@ -111,6 +136,9 @@ def measure(lines: int) -> None:
     commented = text.replace("; a string", "; a text", 1)
     assert assemble(commented, previous=assembly).program is assembly.program  # analysis kept
     comment_edit = best(lambda: assemble(commented, previous=assembly), REPEATS)
+    typing = comment_typed(text)
+    assert typing().program is typing().program  # the program as it was: its analysis holds
+    typed = best(typing, REPEATS)
     lines_of = text.split("\n")
     middle = len(lines_of) // 2
     added_text = "\n".join([*lines_of[:middle], "    NOP", *lines_of[middle:]])
@@ -124,7 +152,8 @@ def measure(lines: int) -> None:
           f" | analyse cold {analysing * ms:6.2f} ms ({analysing / floor:4.1f}x)"
           f", after an edit {reanalysing * ms:6.2f} ms ({reanalysing / floor:4.1f}x)"
           f" | a comment edit (reassembled, analysis kept) {comment_edit * ms:6.2f} ms"
-          f" ({comment_edit / floor:4.2f}x)"
+          f" ({comment_edit / floor:4.2f}x), typed in the editor {typed * ms:6.2f} ms"
+          f" ({typed / floor:4.2f}x)"
           f" | a line added (reassembled and analysed) {line_added * ms:6.2f} ms"
           f" ({line_added / floor:4.1f}x)")
 
