@@ -395,6 +395,17 @@ def test_a_watched_loop_records_each_time_round_at_its_step() -> None:
     assert (visit.first_step, visit.last_step) == (4, 4 + 59 * 12)
 
 
+@pytest.mark.parametrize("limit", range(1, 11))
+def test_the_reference_stops_a_straight_run_at_the_step_limit(limit: int) -> None:
+    """Straight code runs in one go up to the gate: not one instruction past the limit,
+    wherever in the run it falls."""
+    machine = Machine(program("PUSH #1\nPRINT\n" * 5 + "HALT"),
+                      VMConfig(max_steps=limit, max_millis=UNLIMITED_TIME), compiled=False)
+    outcome = machine.run()
+    assert isinstance(outcome, Failed) and outcome.error.kind == "StepLimitExceeded"
+    assert (outcome.error.steps, len(machine.output)) == (limit, limit // 2)
+
+
 def test_every_opcode_has_an_emitter() -> None:
     from sovereign.lang.opcodes import OPCODES
     from sovereign.vm.blocks import EMITTERS

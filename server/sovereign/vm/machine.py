@@ -320,7 +320,9 @@ class Machine:
         try:
             while True:
                 if not observed:
-                    first, stop = pc, min(last[pc], pc + gate - steps)
+                    first, stop = pc, last[pc]
+                    if stop - pc > gate - steps:  # the gate comes first
+                        stop = pc + gate - steps
                     try:
                         while pc < stop:
                             operations[pc](self, args[pc])
