@@ -285,7 +285,8 @@ class _Analyser:
         shape = self._shape_before
         self.subroutines = shape.subroutines if shape else \
             sorted({self.targets[c] for c in self.calls})
-        self.summaries = dict.fromkeys(self.subroutines, Summary())  # frozen: one will do
+        self.summaries = shape.summaries if shape else \
+            dict.fromkeys(self.subroutines, Summary())  # frozen: one will do
         self._region_calls: dict[int, list[int]] = {}
         self._called: dict[tuple[int, bool], tuple[Summary | None, ...]] = {}
         self.findings: dict[tuple[str, int, int], Finding] = {}
@@ -411,11 +412,11 @@ class _Analyser:
 
     def _summarised_as_before(self) -> dict[int, _Run] | None:
         """The subroutines' runs after an edit of operands alone (`_same_shape`): every state
-        is as it was, so the summaries of the version before are the fixed point again, and
-        only the subroutines the edit touched run again. None after any other edit."""
+        is as it was, so the summaries of the version before (the analyser starts from
+        them) are the fixed point again, and only the subroutines the edit touched run
+        again. None after any other edit."""
         if self._shape_before is None:
             return None
-        self.summaries = self._shape_before.summaries
         kept = self.kept
         return {entry: unit.run if (unit := kept.get((entry, True))) is not None
                 else self._run(entry, True) for entry in self.subroutines}

@@ -645,9 +645,8 @@ def called(callee: Frame, where: str, args: list[Entry], results: list[str],
     state. Arguments known to be what the function assumes go to it straight; others go
     through its checking entry."""
     assign = f"{', '.join(results)} = " if results else ""
-    known = callee.params is None or all(
-        param == "any" or entry.type == param for entry, param in zip(args, callee.params,
-                                                                      strict=True))
+    known = all(param == "any" or entry.type == param
+                for entry, param in zip(args, callee.assumed, strict=True))
     name = f"{'f' if known else 'c'}{callee.entry}"
     values = ", ".join([where, *(entry.value() for entry in args)])
     return ["try:", f"    {assign}{name}({values})",

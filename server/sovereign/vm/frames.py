@@ -47,6 +47,11 @@ class Frame:
     that cannot show them calls `c{entry}`, which checks them and else leaves at the entry,
     as the function would have left in its first block."""
 
+    @property
+    def assumed(self) -> tuple[str, ...]:
+        """`params`, or "any" for each argument while they are not worked out."""
+        return self.params or ("any",) * self.takes
+
 
 def calls_from(exe: Executable, leaders: Iterable[int]) -> set[int]:
     """The subroutines the CALLs of the blocks at `leaders` enter."""

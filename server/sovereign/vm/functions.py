@@ -233,7 +233,7 @@ class Functions:
         frame = self.frames[entry]
         entries = _entries(self.exe, frame)
         unknown = {leader: ("any",) * depth for leader, depth in frame.depths.items()}
-        kinds = {**unknown, entry: frame.params or unknown[entry]}
+        kinds = {**unknown, entry: frame.assumed}
         for _ in range(_KINDS_ROUNDS):
             blocks = self._blocks(frame, kinds, returns, entries)
             found = _entry_kinds(frame, blocks, kinds)
@@ -295,7 +295,7 @@ def _entry_kinds(frame: Frame, blocks: list[FunctionBlock],
     for block in blocks:
         for target, exits in block.exits.items():
             found[target] = meet(found[target], exits) if target in found else exits
-    arguments = frame.params or ("any",) * frame.takes
+    arguments = frame.assumed
     found[frame.entry] = meet(found[frame.entry], arguments) if frame.entry in found \
         else arguments
     return {leader: found.get(leader, kinds) for leader, kinds in assumed.items()}
@@ -323,8 +323,8 @@ def assume_arguments(exe: Executable, frames: dict[int, Frame]) -> dict[int, Fra
 def _checking_entry(frame: Frame) -> list[str]:
     """The entry `c{entry}` of a function that assumes some of its arguments' types: it
     checks them, and else leaves at the function's entry with no step taken."""
-    params = frame.params or ()
-    checks = [f"type(s{n}) is not {kind}" for n, kind in enumerate(params) if kind != "any"]
+    checks = [f"type(s{n}) is not {kind}" for n, kind in enumerate(frame.assumed)
+              if kind != "any"]
     if not checks:
         return []
     values = [f"s{n}" for n in range(frame.takes)]
